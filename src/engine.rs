@@ -1,0 +1,270 @@
+//! The per-file loop: parse, run rules, apply the fixes that do not overlap, parse the result
+//! again, and repeat until nothing changes.
+//!
+//! Output that no longer parses is never kept: the file is left as it was and reported as an
+//! internal error that names the rules whose fixes broke it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::context::ProjectContext;
+use crate::edit::{apply_edits, plan_pass, Applicability};
+use crate::finding::Finding;
+use crate::formats;
+use crate::rule::{panic_message, CheckError, FileKind, Format, RuleContext};
+use crate::source::SourceFile;
+use crate::suppress::Suppressions;
+
+/// Passes after which a file whose fixes keep producing new fixes is given up on.
+pub const MAX_PASSES: usize = 10;
+
+/// Which fixes a run applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixMode {
+    /// Report only.
+    None,
+    /// Apply safe fixes.
+    Safe,
+    /// Apply safe and review-level fixes (`--unsafe-fixes`).
+    Unsafe,
+}
+
+impl FixMode {
+    pub fn allows(self, applicability: Applicability) -> bool {
+        match self {
+            FixMode::None => false,
+            FixMode::Safe => applicability == Applicability::Safe,
+            FixMode::Unsafe => true,
+        }
+    }
+}
+
+/// A finding with its position resolved to lines and columns (1-based, columns in characters).
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Diagnostic {
+    pub fn resolve(finding: Finding, source: &SourceFile) -> Self {
+        let (line, column) = source.line_col(finding.range.start);
+        let (end_line, end_column) = source.line_col(finding.range.end);
+        Diagnostic { finding, line, column, end_line, end_column }
+    }
+}
+
+/// A problem with a file that is not a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Problem {
+    /// Exit code 2: unreadable, undecodable or unparsable input, or an internal error.
+    Error { message: String },
+    /// Reported, exit code unchanged: a template, a file over the size limit, a YAML file that is
+    /// not a Kubernetes manifest.
+    Skip { message: String },
+}
+
+/// Everything the engine learned about one file.
+#[derive(Debug, Clone)]
+pub struct FileResult {
+    pub path: PathBuf,
+    pub kind: Option<FileKind>,
+    pub original: Option<SourceFile>,
+    /// The fixed text (without BOM), when fixes changed anything.
+    pub fixed: Option<String>,
+    /// Findings whose fixes were applied, positioned in the text of the pass that found them.
+    pub fixed_findings: Vec<Diagnostic>,
+    /// Findings that remain, positioned in the final text.
+    pub remaining: Vec<Diagnostic>,
+    /// Problems, each message starting with the path (and line and column where known).
+    pub problems: Vec<Problem>,
+}
+
+impl FileResult {
+    pub fn new(path: PathBuf, kind: Option<FileKind>) -> Self {
+        FileResult { path, kind, original: None, fixed: None, fixed_findings: Vec::new(), remaining: Vec::new(), problems: Vec::new() }
+    }
+
+    pub fn error(path: PathBuf, kind: Option<FileKind>, message: String) -> Self {
+        let mut result = FileResult::new(path, kind);
+        result.problems.push(Problem::Error { message });
+        result
+    }
+
+    pub fn skip(path: PathBuf, kind: Option<FileKind>, message: String) -> Self {
+        let mut result = FileResult::new(path, kind);
+        result.problems.push(Problem::Skip { message });
+        result
+    }
+
+    pub fn has_error(&self) -> bool {
+        self.problems.iter().any(|p| matches!(p, Problem::Error { .. }))
+    }
+
+    /// The bytes to write, BOM included, when fixes changed the file.
+    pub fn fixed_bytes(&self) -> Option<Vec<u8>> {
+        let original = self.original.as_ref()?;
+        self.fixed.as_ref().map(|text| crate::source::bytes_with_bom(text, original.bom))
+    }
+}
+
+/// Checks one file and, depending on `mode`, fixes it in memory.
+pub fn process(
+    format: &dyn Format,
+    source: SourceFile,
+    settings: &Settings,
+    project: &ProjectContext,
+    mode: FixMode,
+) -> FileResult {
+    let path = source.path.clone();
+    let mut result = FileResult::new(path.clone(), Some(format.kind()));
+    let enabled = |rule: &str| settings.rule_enabled(rule);
+    let ctx = RuleContext { path: &path, settings, project, enabled: &enabled };
+
+    let mut current = source.clone();
+    let mut fixed_findings: Vec<Diagnostic> = Vec::new();
+    let mut last_applied_rules: Vec<&'static str> = Vec::new();
+    let mut pass = 0;
+    let remaining = loop {
+        let findings = match run_checked(format, &current, &ctx) {
+            Ok(findings) => findings,
+            Err(CheckError::Parse(error)) if pass > 0 => {
+                // The original parsed, so the fixes of the previous pass broke the text.
+                result.problems.push(Problem::Error {
+                    message: format!(
+                        "{}: internal error: fixes from {} produced text that no longer parses ({}); the file was left unchanged. This is a bug in cinch: please report it with the file",
+                        path.display(),
+                        last_applied_rules.join(", "),
+                        error.message
+                    ),
+                });
+                fixed_findings.clear();
+                current = source.clone();
+                break match run_checked(format, &current, &ctx) {
+                    Ok(findings) => findings,
+                    Err(_) => Vec::new(),
+                };
+            }
+            Err(error) => {
+                result.problems.push(problem_for(&path, &current, error));
+                fixed_findings.clear();
+                current = source.clone();
+                break Vec::new();
+            }
+        };
+        let suppressions = Suppressions::scan(&current, format.comment_syntax(&path));
+        let mut findings: Vec<Finding> = findings.into_iter().filter(|f| !suppressions.covers(f)).collect();
+        sort_findings(&mut findings);
+
+        let fixable: Vec<(usize, usize)> = findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.fix.as_ref().is_some_and(|fix| mode.allows(fix.applicability)))
+            .map(|(index, f)| (index, formats::catalog_index(f.rule)))
+            .collect();
+        if fixable.is_empty() {
+            break findings;
+        }
+        if pass == MAX_PASSES {
+            result.problems.push(Problem::Error {
+                message: format!(
+                    "{}: internal error: fixes did not settle after {MAX_PASSES} passes (rules still fixing: {}); the file was left unchanged. This is a bug in cinch: please report it with the file",
+                    path.display(),
+                    rule_list(fixable.iter().map(|&(i, _)| findings[i].rule))
+                ),
+            });
+            fixed_findings.clear();
+            current = source.clone();
+            break run_checked(format, &current, &ctx).unwrap_or_default();
+        }
+
+        let candidates: Vec<(usize, &crate::edit::Fix)> =
+            fixable.iter().map(|&(i, catalog)| (catalog, findings[i].fix.as_ref().expect("filtered on fix"))).collect();
+        let plan = plan_pass(&current.text, &candidates);
+        if plan.applied.is_empty() {
+            break findings;
+        }
+        let new_text = apply_edits(&current.text, &plan.edits);
+        let applied_indexes: Vec<usize> = plan.applied.iter().map(|&k| fixable[k].0).collect();
+        last_applied_rules = applied_indexes.iter().map(|&i| findings[i].rule).collect();
+        last_applied_rules.sort_unstable();
+        last_applied_rules.dedup();
+        for &index in &applied_indexes {
+            fixed_findings.push(Diagnostic::resolve(findings[index].clone(), &current));
+        }
+        if new_text == current.text {
+            break Vec::new();
+        }
+        current = SourceFile::with_bom(path.clone(), new_text, current.bom);
+        pass += 1;
+    };
+
+    result.remaining = remaining.into_iter().map(|f| Diagnostic::resolve(f, &current)).collect();
+    result.fixed_findings = fixed_findings;
+    if current.text != source.text {
+        result.fixed = Some(current.text.clone());
+    }
+    result.original = Some(source);
+    result
+}
+
+/// Runs the format, turning a panic in its parser into an internal error.
+fn run_checked(format: &dyn Format, source: &SourceFile, ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
+    match catch_unwind(AssertUnwindSafe(|| format.check(source, ctx))) {
+        Ok(result) => result,
+        Err(payload) => Err(CheckError::RulePanicked { rule: "parser", message: panic_message(&*payload) }),
+    }
+}
+
+fn problem_for(path: &Path, source: &SourceFile, error: CheckError) -> Problem {
+    match error {
+        CheckError::Parse(error) => {
+            let position = match error.offset {
+                Some(offset) => {
+                    let (line, column) = source.line_col(offset);
+                    format!(":{line}:{column}")
+                }
+                None => String::new(),
+            };
+            Problem::Error { message: format!("{}{position}: cannot parse: {}", path.display(), error.message) }
+        }
+        CheckError::Skip(message) => Problem::Skip { message: format!("{}: skipped: {message}", path.display()) },
+        CheckError::RulePanicked { rule, message } => Problem::Error {
+            message: format!(
+                "{}: internal error in {rule}: {message}; the file was left unchanged. This is a bug in cinch: please report it with the file",
+                path.display()
+            ),
+        },
+    }
+}
+
+/// Orders findings by position, then catalog order, so output never depends on rule timing.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.range.start, formats::catalog_index(a.rule), &a.message).cmp(&(b.range.start, formats::catalog_index(b.rule), &b.message))
+    });
+}
+
+fn rule_list<'a>(rules: impl Iterator<Item = &'a str>) -> String {
+    let mut list: Vec<&str> = rules.collect();
+    list.sort_unstable();
+    list.dedup();
+    list.join(", ")
+}
+
+/// Checks `text` as a file at `path` with default project context; the entry point for tests.
+/// Returns `None` when no format claims the path.
+pub fn check_text(path: &str, text: &str, settings: &Settings, mode: FixMode) -> Option<FileResult> {
+    let path_buf = PathBuf::from(path);
+    let kind = formats::kind_for_path(&path_buf)?;
+    let source = SourceFile::from_bytes(path_buf, text.as_bytes()).ok()?;
+    Some(process(formats::for_kind(kind), source, settings, &ProjectContext::empty(), mode))
+}
