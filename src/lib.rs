@@ -10,3 +10,5 @@ pub mod rule;
 pub mod source;
 pub mod engine;
 pub mod suppress;
+pub mod catalog;
+pub mod report;
