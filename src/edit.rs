@@ -1,5 +1,5 @@
 //! The edit model: byte-range replacements on the original text, grouped into fixes that carry
-//! a safety level. Nothing here knows about any file format.
+//! a safety level. No code here depends on a file format.
 
 use std::ops::Range;
 
@@ -29,7 +29,7 @@ impl Edit {
         self.range.is_empty()
     }
 
-    /// Whether two edits cannot both be applied in one pass: their ranges intersect, an insertion
+    /// Returns true when two edits cannot both be applied in one pass: their ranges intersect, an insertion
     /// falls strictly inside the other's range, or both insert at the same offset (their order
     /// would then depend on which fix came first).
     pub fn overlaps(&self, other: &Edit) -> bool {

@@ -21,7 +21,7 @@ use crate::suppress::Suppressions;
 /// Passes after which a file whose fixes keep producing new fixes is given up on.
 pub const MAX_PASSES: usize = 10;
 
-/// Which fixes a run applies.
+/// The set of fixes a run applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixMode {
     /// Report only.
@@ -109,7 +109,7 @@ impl FileResult {
         self.problems.iter().any(|p| matches!(p, Problem::Error { .. }))
     }
 
-    /// The bytes to write, BOM included, when fixes changed the file.
+    /// Returns the bytes to write, BOM included, when fixes changed the file.
     pub fn fixed_bytes(&self) -> Option<Vec<u8>> {
         let original = self.original.as_ref()?;
         self.fixed.as_ref().map(|text| crate::source::bytes_with_bom(text, original.bom))

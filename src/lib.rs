@@ -40,7 +40,7 @@ pub struct StdinInput {
     pub bytes: Vec<u8>,
 }
 
-/// What to run on.
+/// The inputs and options of one run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Files and directories; the current directory when empty.
