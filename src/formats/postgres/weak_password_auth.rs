@@ -34,23 +34,19 @@ impl Rule<HbaFile> for WeakPasswordAuth {
             let Some(auth) = record.auth() else { continue };
             let method_range = record.fields[auth.method].range.clone();
             let finding = match record.method() {
-                Some("password") if confirmed => Finding::new(
-                    self.id(),
-                    method_range,
-                    "`password` authentication sends the password in clear text; switching to `scram-sha-256`",
-                ),
-                Some("password") => Finding::new(
-                    self.id(),
-                    method_range,
-                    "`password` authentication sends the password in clear text; switching to `md5`",
-                )
-                .with_note("`md5` accepts both MD5 and SCRAM password verifiers (PostgreSQL 10 and later), so every role that logs in today still can")
+                Some("password") if confirmed => {
+                    Finding::new(self.id(), method_range, "`password` authentication sends the password in clear text")
+                        .with_note(format!("the fix writes `scram-sha-256`: `{CONFIRMATION_KEY} = true` says every login role has a SCRAM verifier"))
+                }
+                Some("password") => Finding::new(self.id(), method_range, "`password` authentication sends the password in clear text")
+                    .with_note("the fix writes `md5`, which accepts both MD5 and SCRAM password verifiers (PostgreSQL 10 and later), so every role that logs in today still can")
                 .with_note(format!("once every login role has a SCRAM verifier, set `{CONFIRMATION_KEY} = true` to move this record to `scram-sha-256`")),
                 Some("md5") if confirmed => Finding::new(
                     self.id(),
                     method_range,
                     "`md5` authentication is weaker than `scram-sha-256`: a stolen MD5 verifier is enough to log in",
-                ),
+                )
+                .with_note(format!("the fix writes `scram-sha-256`: `{CONFIRMATION_KEY} = true` says every login role has a SCRAM verifier")),
                 Some("md5") => {
                     reported.push(
                         Finding::new(
