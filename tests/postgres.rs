@@ -5,6 +5,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use cinch::engine::FixMode;
 
@@ -330,6 +331,63 @@ fn realworld_files() {
             let result = common::run("pg_hba.conf", &text, EVERYTHING, mode);
             assert!(!result.has_error(), "{}: {:?}", file.display(), result.problems);
             common::assert_invariants("pg_hba.conf", &text, EVERYTHING, mode, &[]);
+        }
+        assert_diff_applies("pg_hba.conf", &text, EVERYTHING, &[]);
+    }
+}
+
+#[test]
+fn fixture_diffs_apply() {
+    for name in hba_fixtures() {
+        let text = fixture(&name, "pg_hba.conf");
+        let others = siblings(&name);
+        let others: Vec<(&str, &str)> = others.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        for config in [NO_CONFIG, EVERYTHING] {
+            assert_diff_applies(&format!("{name}/pg_hba.conf"), &text, config, &others);
+        }
+    }
+    let conf = fixture("with_conf", "postgresql.conf");
+    assert_diff_applies("with_conf/postgresql.conf", &conf, NO_CONFIG, &[]);
+}
+
+/// Asserts that `git apply` accepts the diff of an `--unsafe-fixes` run on `text` and that the
+/// patched file equals the fixed text.
+fn assert_diff_applies(path: &str, text: &str, config: &str, others: &[(&str, &str)]) {
+    if Command::new("git").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "git is missing");
+        eprintln!("skipping the git apply check: git is missing");
+        return;
+    }
+    let result = common::run_in(path, text, config, FixMode::Unsafe, others);
+    let patch = cinch::report::diff_all(std::slice::from_ref(&result));
+    if patch.is_empty() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let target = dir.path().join(path);
+    fs::create_dir_all(target.parent().unwrap()).unwrap();
+    fs::write(&target, text).unwrap();
+    fs::write(dir.path().join("fix.patch"), &patch).unwrap();
+    let output = Command::new("git").args(["apply", "--whitespace=nowarn", "fix.patch"]).current_dir(dir.path()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{path}: git apply rejected the diff: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&patch)
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), common::fixed_text(&result), "{path}: patched file differs");
+}
+
+#[test]
+fn rule_docs_present() {
+    for (id, kind) in [("PGH001", "pg_hba"), ("PGH002", "pg_hba"), ("PGH003", "pg_hba"), ("PGH004", "pg_hba"), ("PGH005", "postgresql_conf")] {
+        let doc = cinch::catalog::doc(id).unwrap_or_else(|| panic!("transforms/{id}.toml is missing or invalid"));
+        assert_eq!(doc.format, kind, "{id}");
+        assert!(["safe", "review", "report", "mixed"].contains(&doc.fix.as_str()), "{id}: fix = {}", doc.fix);
+    }
+    for (stem, parsed) in cinch::catalog::parse_all() {
+        if stem.starts_with("PGH") {
+            assert!(parsed.is_ok(), "transforms/{stem}.toml: {:?}", parsed.err());
         }
     }
 }

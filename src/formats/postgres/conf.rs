@@ -251,4 +251,14 @@ mod tests {
         assert!(parse("ssl = on off\n").is_err());
         assert!(parse("= on\n").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_round_trips_any_text(text in "[ \t\r\n#'\\\\=a-z0-9_.-]{0,160}") {
+            if let Ok(file) = parse(&text) {
+                let joined: String = file.pieces.iter().map(|p| &text[p.range.clone()]).collect();
+                proptest::prop_assert_eq!(joined, text);
+            }
+        }
+    }
 }

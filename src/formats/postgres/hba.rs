@@ -841,4 +841,51 @@ mod tests {
         let out = rewrite(text, &[Rewrite { record: 0, variants: vec![vec![(0, "hostssl".into())]] }]);
         assert_eq!(out, "hostssl\tall\tall\t0.0.0.0/0\tmd5\n");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn tokenizer_round_trips_any_text(text in "[ \t\r\n#\"\\\\,a-z0-9./:@=-]{0,160}") {
+            // The tokenizer alone, because most random text is no valid record.
+            let mut lexer = Lexer { text: &text, bytes: text.as_bytes(), pos: 0, pieces: Vec::new() };
+            let mut complete = true;
+            while lexer.pos < text.len() {
+                if lexer.logical_line().is_err() {
+                    complete = false;
+                    break;
+                }
+            }
+            if complete {
+                let joined: String = lexer.pieces.iter().map(|p| &text[p.range.clone()]).collect();
+                proptest::prop_assert_eq!(joined, text);
+            }
+        }
+
+        #[test]
+        fn rewritten_records_parse_again(
+            gaps in proptest::collection::vec("( {1,6}|\t|\\\\\n )", 5),
+            address in "(0\\.0\\.0\\.0/0|::/0|all|10\\.0\\.0\\.0/8|samehost)",
+            method in "(md5|password|trust)",
+            tail in "(| # note| opt=1|  opt=1   # note)",
+            crlf in proptest::bool::ANY,
+        ) {
+            let newline = if crlf { "\r\n" } else { "\n" };
+            let text = format!("host{}all{}all{}{address}{}{method}{tail}{newline}local all all peer{newline}", gaps[0], gaps[1], gaps[2], gaps[3]);
+            let file = parse(&text).expect("generated record parses");
+            let auth = file.records[0].auth().unwrap().clone();
+            let rewrites = [Rewrite {
+                record: 0,
+                variants: vec![
+                    vec![(0, "hostssl".to_string()), (auth.method, "scram-sha-256".to_string())],
+                    vec![(auth.address.unwrap().0, "fd12:3456:789a::/48".to_string())],
+                ],
+            }];
+            let out = crate::edit::apply_edits(&text, &file.render(&rewrites));
+            let again = parse(&out).expect("rewritten text parses");
+            proptest::prop_assert_eq!(again.records.len(), 3);
+            proptest::prop_assert_eq!(again.records[0].method(), Some("scram-sha-256"));
+            proptest::prop_assert_eq!(again.records[1].method(), Some(method.as_str()));
+            let last_record = format!("local all all peer{newline}");
+            proptest::prop_assert!(out.ends_with(&last_record));
+        }
+    }
 }
