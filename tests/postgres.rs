@@ -403,3 +403,34 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+#[test]
+fn examples_have_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let hba = fs::read_to_string(root.join("pg_hba.conf")).expect("examples/pg_hba.conf");
+    let conf = fs::read_to_string(root.join("postgresql.conf")).expect("examples/postgresql.conf");
+    let others = [("examples/postgresql.conf", conf.as_str())];
+    let result = common::run_in("examples/pg_hba.conf", &hba, NO_CONFIG, FixMode::Safe, &others);
+    let mut rules: Vec<&str> = result.remaining.iter().chain(&result.fixed_findings).map(|d| d.finding.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    assert_eq!(rules, ["PGH001", "PGH002", "PGH003", "PGH004"]);
+    common::assert_invariants("examples/pg_hba.conf", &hba, NO_CONFIG, FixMode::Unsafe, &others);
+    common::assert_invariants("examples/pg_hba.conf", &hba, EVERYTHING, FixMode::Unsafe, &others);
+    let conf_result = common::run("examples/postgresql.conf", &conf, NO_CONFIG, FixMode::None);
+    assert_eq!(conf_result.remaining.len(), 1);
+    assert_eq!(conf_result.remaining[0].finding.rule, "PGH005");
+    let rendered = common::render("examples/pg_hba.conf", &hba, EVERYTHING, FixMode::Unsafe, &others);
+    assert_fixture_snapshot!("postgres_example", rendered);
+}
+
+#[test]
+fn scram_switch_needs_review_with_md5_encryption() {
+    let text = "host   all   all   10.0.0.0/8   md5\n";
+    let conf = "password_encryption = md5\n";
+    let others = [("db/postgresql.conf", conf)];
+    let safe = fixed("db/pg_hba.conf", text, SCRAM, FixMode::Safe, &others);
+    assert_eq!(safe, text, "switched to scram-sha-256 while new passwords still get MD5 verifiers");
+    let reviewed = fixed("db/pg_hba.conf", text, SCRAM, FixMode::Unsafe, &others);
+    assert_eq!(reviewed, "host   all   all   10.0.0.0/8   scram-sha-256\n");
+}

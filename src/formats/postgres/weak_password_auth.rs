@@ -5,7 +5,7 @@
 //! role has a SCRAM verifier. `password` records always become at least `md5`, which since
 //! PostgreSQL 10 accepts both kinds of verifier.
 
-use crate::edit::Fix;
+use crate::edit::{Applicability, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
@@ -62,21 +62,29 @@ impl Rule<HbaFile> for WeakPasswordAuth {
                 }
                 _ => continue,
             };
-            let finding = match (&md5_encryption, confirmed) {
-                (Some(path), true) => finding.with_note(format!(
-                    "{} sets `password_encryption = md5`, so passwords set from now on get MD5 verifiers, which `scram-sha-256` rejects; change it too (PGH005)",
-                    path.display()
-                )),
-                _ => finding,
+            // With `password_encryption = md5` beside it, a password set after the switch gets
+            // an MD5 verifier that the new record rejects, so the switch needs review.
+            let (finding, applicability) = match (&md5_encryption, confirmed) {
+                (Some(path), true) => (
+                    finding.with_note(format!(
+                        "{} sets `password_encryption = md5`, so passwords set from now on get MD5 verifiers, which `scram-sha-256` rejects; change it too (PGH005)",
+                        path.display()
+                    )),
+                    Applicability::Review,
+                ),
+                _ => (finding, Applicability::Safe),
             };
             let method = if confirmed { SCRAM } else { "md5" };
             rewrites.push(Rewrite { record: index, variants: vec![vec![(auth.method, method.to_string())]] });
-            fixable.push(finding);
+            fixable.push((finding, applicability));
         }
 
         let edits = file.render(&rewrites);
-        let mut findings: Vec<Finding> =
-            fixable.into_iter().zip(edits).map(|(finding, edit)| finding.with_fix(Fix::safe(vec![edit]))).collect();
+        let mut findings: Vec<Finding> = fixable
+            .into_iter()
+            .zip(edits)
+            .map(|((finding, applicability), edit)| finding.with_fix(Fix::new(vec![edit], applicability)))
+            .collect();
         findings.extend(reported);
         findings
     }
