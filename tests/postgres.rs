@@ -25,7 +25,7 @@ fn fixture(name: &str, file: &str) -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The fixtures that are pg_hba.conf files, by directory name.
+/// Lists the fixture directories that contain a pg_hba.conf.
 fn hba_fixtures() -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(fixture_dir())
         .expect("fixture directory exists")
@@ -37,7 +37,7 @@ fn hba_fixtures() -> Vec<String> {
     names
 }
 
-/// The other files of a fixture directory, as the project context sees them.
+/// Returns the other files of a fixture directory, as `(path, text)` pairs for the project context.
 fn siblings(name: &str) -> Vec<(String, String)> {
     let conf = fixture_dir().join(name).join("postgresql.conf");
     match fs::read_to_string(conf) {

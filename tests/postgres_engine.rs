@@ -3,7 +3,7 @@
 //! The test creates a cluster in a temporary directory with `initdb`, turns on TLS with a
 //! self-signed certificate (so `hostssl` records are legal), starts the server on a free loopback
 //! port with its socket in the same directory, then writes each fixture's fixed pg_hba.conf into
-//! the cluster and asks `pg_hba_file_rules`, which parses the file on disk, for errors.
+//! the cluster and queries `pg_hba_file_rules`, which parses the file on disk, for errors.
 //!
 //! The server binaries are looked up in `/usr/lib/postgresql/*/bin` (Debian's layout), newest
 //! version first, then on `PATH`. Without them the test is skipped with a message, unless the
@@ -67,10 +67,10 @@ fn run_as_server_user(program: &Path, args: &[&str]) -> Output {
     command.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
 }
 
-fn check_success(what: &str, output: &Output) {
+fn check_success(step: &str, output: &Output) {
     assert!(
         output.status.success(),
-        "{what} failed ({}):\n{}\n{}",
+        "{step} failed ({}):\n{}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)

@@ -1,11 +1,11 @@
 //! A lossless parser for `pg_hba.conf`, and the rendering of rewritten records.
 //!
-//! The tokenizer follows PostgreSQL's own (`hba.c`): fields are separated by blanks, a field may
-//! be a comma-separated list of tokens, a double-quoted token keeps blanks, commas and `#` and
-//! writes a literal quote as `""`, an unquoted `#` starts a comment that runs to the end of the
-//! record, and a backslash at the very end of a physical line joins the next line to the record
-//! (the backslash and line break are removed, nothing is put in their place). Keywords such as
-//! `all` are keywords only when unquoted.
+//! The tokenizer follows PostgreSQL's own in `hba.c`. Blanks separate fields, and a field may be
+//! a comma-separated list of tokens. A double-quoted token keeps blanks, commas and `#`, and
+//! writes a literal quote as `""`. An unquoted `#` starts a comment that runs to the end of the
+//! record. A backslash at the very end of a physical line joins the next line to the record: the
+//! backslash and line break are removed and nothing takes their place. Keywords such as `all`
+//! are keywords only when unquoted.
 //!
 //! Every byte of the input belongs to exactly one [`Piece`], so joining the pieces gives back
 //! the input.
@@ -107,15 +107,15 @@ pub enum Address {
 }
 
 impl Address {
-    /// Whether the address covers every address of its family (prefix length 0).
-    pub fn is_whole_family(&self) -> Option<Family> {
+    /// Returns the address family when the address covers all of it (prefix length 0).
+    pub fn whole_family(&self) -> Option<Family> {
         match self {
             Address::Network { address, prefix: 0, .. } => Some(Family::of(address)),
             _ => None,
         }
     }
 
-    /// Whether every address the record matches is on the server itself: loopback networks,
+    /// Returns whether every address the record matches is on the server itself: loopback networks,
     /// `samehost` and the host name `localhost`.
     pub fn is_local_only(&self) -> bool {
         match self {
@@ -421,10 +421,10 @@ fn interpret(text: &str, line: LogicalLine) -> Result<Record, HbaError> {
         return Ok(Record { range: start..end, fields, comment, kind: RecordKind::Include, newline });
     }
     let Some(connection) = ConnectionType::from_word(type_word) else {
-        let shown = &text[type_field.range.clone()];
+        let written_type = &text[type_field.range.clone()];
         return Err(parse_error(
             type_field.range.start,
-            format!("invalid connection type `{shown}`: expected local, host, hostssl, hostnossl, hostgssenc, hostnogssenc or an include directive"),
+            format!("invalid connection type `{written_type}`: expected local, host, hostssl, hostnossl, hostgssenc, hostnogssenc or an include directive"),
         ));
     };
 
@@ -618,14 +618,14 @@ impl HbaFile {
                 let Some(next) = self.next_aligned_item(record, last_changed) else { continue };
                 let reached = self.render_variant(record, variant, None, Some(next)).1;
                 let original = self.column(self.item_ranges(record)[next].start);
-                let wanted = if reached < original { original } else { reached + self.min_gap };
-                demand.push((next, original, wanted));
+                let needed = if reached < original { original } else { reached + self.min_gap };
+                demand.push((next, original, needed));
             }
         }
-        for (next, original, wanted) in demand {
+        for (next, original, needed) in demand {
             match groups.iter_mut().find(|(key, _)| *key == (next, original)) {
-                Some((_, column)) => *column = (*column).max(wanted),
-                None => groups.push(((next, original), wanted)),
+                Some((_, column)) => *column = (*column).max(needed),
+                None => groups.push(((next, original), needed)),
             }
         }
 
@@ -686,8 +686,8 @@ impl HbaFile {
                 let targeted = target.filter(|(item, _)| *item == index).map(|(_, column)| column);
                 let spaces_only = gap.bytes().all(|b| b == b' ');
                 if spaces_only && (shifted || targeted.is_some()) {
-                    let wanted = targeted.unwrap_or_else(|| self.column(range.start));
-                    let width = if column < wanted { wanted - column } else { self.min_gap };
+                    let target_column = targeted.unwrap_or_else(|| self.column(range.start));
+                    let width = if column < target_column { target_column - column } else { self.min_gap };
                     out.push_str(&" ".repeat(width));
                     column += width;
                 } else {
@@ -738,7 +738,7 @@ mod tests {
         let auth = file.records[0].auth().unwrap();
         assert_eq!(auth.mask, Some(4));
         assert_eq!(auth.method, 5);
-        assert_eq!(auth.address.as_ref().unwrap().1.is_whole_family(), Some(Family::V4));
+        assert_eq!(auth.address.as_ref().unwrap().1.whole_family(), Some(Family::V4));
         let second = file.records[1].auth().unwrap();
         assert_eq!(second.address.as_ref().unwrap().1, Address::Network { address: "10.1.0.0".parse().unwrap(), prefix: 16, mask_column: true });
     }

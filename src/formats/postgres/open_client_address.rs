@@ -68,7 +68,7 @@ impl Rule<HbaFile> for OpenClientAddress {
                     );
                     continue;
                 }
-                other => match other.is_whole_family() {
+                other => match other.whole_family() {
                     Some(Family::V4) => &[Family::V4],
                     Some(Family::V6) => &[Family::V6],
                     None => continue,
