@@ -434,3 +434,46 @@ fn scram_switch_needs_review_with_md5_encryption() {
     let reviewed = fixed("db/pg_hba.conf", text, SCRAM, FixMode::Unsafe, &others);
     assert_eq!(reviewed, "host   all   all   10.0.0.0/8   scram-sha-256\n");
 }
+
+/// Every fix the rules offer for one record replaces the whole record, so two rules that touch
+/// one record in one pass always overlap and the engine defers one of them to the next pass.
+#[test]
+fn fixes_on_one_record_overlap() {
+    use cinch::context::ProjectContext;
+    use cinch::rule::{Format, RuleContext};
+    use cinch::source::SourceFile;
+
+    let text = "host   all   all   0.0.0.0/0   password   # app\nhost   all   all   all   trust\n";
+    let settings = common::settings(EVERYTHING, "pg_hba.conf");
+    let project = ProjectContext::empty();
+    let enabled = |_: &str| true;
+    let ctx = RuleContext { path: Path::new("pg_hba.conf"), settings: &settings, project: &project, enabled: &enabled };
+    let source = SourceFile::new("pg_hba.conf", text);
+    let findings = cinch::formats::postgres::PgHbaFormat.check(&source, &ctx).expect("fixture parses");
+    let edits: Vec<_> = findings.iter().filter_map(|f| f.fix.as_ref()).flat_map(|fix| fix.edits.clone()).collect();
+    assert_eq!(edits.len(), 6, "{findings:#?}");
+    for (i, first) in edits.iter().enumerate() {
+        for second in &edits[i + 1..] {
+            let same_line = text[..first.range.start].matches('\n').count() == text[..second.range.start].matches('\n').count();
+            assert_eq!(first.overlaps(second), same_line, "{first:?} and {second:?}");
+        }
+    }
+}
+
+#[test]
+fn installed_postgresql_conf_parses() {
+    use cinch::formats::postgres::conf;
+    let candidates = ["/usr/share/postgresql/15/postgresql.conf.sample", "/etc/postgresql/15/main/postgresql.conf"];
+    let present: Vec<&str> = candidates.into_iter().filter(|path| Path::new(path).is_file()).collect();
+    if present.is_empty() {
+        eprintln!("skipping: no installed postgresql.conf (apt-get install postgresql)");
+        return;
+    }
+    for path in present {
+        let text = fs::read_to_string(path).expect("readable");
+        let file = conf::parse(&text).unwrap_or_else(|e| panic!("{path}: {e:?}"));
+        let joined: String = file.pieces.iter().map(|piece| &text[piece.range.clone()]).collect();
+        assert_eq!(joined, text, "{path}: pieces do not join back to the input");
+        common::assert_invariants("postgresql.conf", &text, NO_CONFIG, FixMode::Unsafe, &[]);
+    }
+}
