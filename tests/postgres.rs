@@ -320,9 +320,11 @@ fn realworld_files() {
     }
     let mut files = Vec::new();
     collect_files(&root, &mut files);
-    let system_sample = Path::new("/usr/share/postgresql/15/pg_hba.conf.sample");
-    if system_sample.is_file() {
-        files.push(system_sample.to_path_buf());
+    // The Debian package's template and the file of the cluster it creates, when installed.
+    for installed in ["/usr/share/postgresql/15/pg_hba.conf.sample", "/etc/postgresql/15/main/pg_hba.conf"] {
+        if Path::new(installed).is_file() {
+            files.push(PathBuf::from(installed));
+        }
     }
     assert!(!files.is_empty(), "no files under {}", root.display());
     for file in files {
@@ -476,4 +478,24 @@ fn installed_postgresql_conf_parses() {
         assert_eq!(joined, text, "{path}: pieces do not join back to the input");
         common::assert_invariants("postgresql.conf", &text, NO_CONFIG, FixMode::Unsafe, &[]);
     }
+}
+
+#[test]
+fn password_encryption_keeps_quotes() {
+    let text = "password_encryption = 'md5'\n";
+    let out = fixed("postgresql.conf", text, NO_CONFIG, FixMode::Unsafe, &[]);
+    assert_eq!(out, "password_encryption = 'scram-sha-256'\n");
+    let safe_only = fixed("postgresql.conf", text, NO_CONFIG, FixMode::Safe, &[]);
+    assert_eq!(safe_only, text, "the PGH005 fix applied without --unsafe-fixes");
+}
+
+#[test]
+fn password_encryption_last_setting_wins() {
+    let overridden = "PASSWORD_ENCRYPTION = MD5\npassword_encryption = scram-sha-256\n";
+    let result = common::run("postgresql.conf", overridden, NO_CONFIG, FixMode::Unsafe);
+    assert!(result.remaining.is_empty(), "{:?}", result.remaining);
+    assert!(result.fixed.is_none());
+    let effective = "password_encryption = scram-sha-256\npassword_encryption = md5   # legacy\n";
+    let out = fixed("postgresql.conf", effective, NO_CONFIG, FixMode::Unsafe, &[]);
+    assert_eq!(out, "password_encryption = scram-sha-256\npassword_encryption = scram-sha-256   # legacy\n");
 }
