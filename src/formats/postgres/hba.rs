@@ -608,8 +608,8 @@ impl HbaFile {
     /// other: if any of them must move that field, all of them move it to the same column.
     /// Gaps that contain a tab or a line continuation are copied unchanged.
     pub fn render(&self, rewrites: &[Rewrite]) -> Vec<Edit> {
-        // The field after the last changed one, and the column the text before it reaches.
-        let mut groups: Vec<((usize, usize), usize)> = Vec::new();
+        // For each variant: the item after its last changed field, that item's original column,
+        // and the column the item needs after the new text.
         let mut demand = Vec::new();
         for rewrite in rewrites {
             let record = &self.records[rewrite.record];
@@ -622,6 +622,9 @@ impl HbaFile {
                 demand.push((next, original, needed));
             }
         }
+        // Variants whose next item started at one column form a group, placed at the largest
+        // column any member needs.
+        let mut groups: Vec<((usize, usize), usize)> = Vec::new();
         for (next, original, needed) in demand {
             match groups.iter_mut().find(|(key, _)| *key == (next, original)) {
                 Some((_, column)) => *column = (*column).max(needed),
