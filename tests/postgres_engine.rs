@@ -1,9 +1,10 @@
 //! Checks rewritten pg_hba.conf files with a real PostgreSQL server.
 //!
-//! The test creates a cluster in a temporary directory with `initdb`, turns on TLS with a
-//! self-signed certificate (so `hostssl` records are legal), starts the server on a free loopback
-//! port with its socket in the same directory, then writes each fixture's fixed pg_hba.conf into
-//! the cluster and queries `pg_hba_file_rules`, which parses the file on disk, for errors.
+//! The test creates a cluster in a temporary directory with `initdb` and turns on TLS with a
+//! self-signed certificate, so that `hostssl` records are legal. It starts the server on a free
+//! loopback port with its socket in the same directory. Then it writes each fixture's fixed
+//! pg_hba.conf into the cluster and queries `pg_hba_file_rules`, which parses the file on disk,
+//! for errors.
 //!
 //! The server binaries are looked up in `/usr/lib/postgresql/*/bin` (Debian's layout), newest
 //! version first, then on `PATH`. Without them the test is skipped with a message, unless the

@@ -200,7 +200,7 @@ pub struct HbaFile {
     pub min_gap: usize,
 }
 
-/// What went wrong when the text is not a pg_hba.conf PostgreSQL would accept.
+/// The reason a text is not a pg_hba.conf that PostgreSQL would accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HbaError {
     Parse(ParseError),
@@ -461,8 +461,8 @@ fn parse_error(offset: usize, message: String) -> HbaError {
     HbaError::Parse(ParseError::at(offset, message))
 }
 
-/// A `@name@` token, as in PostgreSQL's `pg_hba.conf.sample` before initdb fills it in. A single
-/// leading `@` is PostgreSQL's own syntax for reading names from a file, so it does not count.
+/// Returns whether `value` is a `@name@` placeholder, as in PostgreSQL's `pg_hba.conf.sample`
+/// before initdb fills it in. A single leading `@` reads names from a file, so it does not count.
 fn is_placeholder(value: &str) -> bool {
     value.len() > 2
         && value.starts_with('@')
@@ -589,7 +589,7 @@ impl HbaFile {
         advance(0, &self.text[line_start..offset])
     }
 
-    /// The line break the file uses for new records: the record's own, else the file's first.
+    /// Returns the line break for new records: the record's own, else the file's first.
     fn newline_for(&self, record: &Record) -> &str {
         if let Some(range) = &record.newline {
             return &self.text[range.clone()];
@@ -603,7 +603,7 @@ impl HbaFile {
     /// Builds one edit per rewrite, replacing the record's range.
     ///
     /// A later field stays at its original column when the text before it leaves at least one
-    /// space; otherwise it moves right to leave the file's narrowest gap. Records rewritten
+    /// space. Otherwise it moves right, to leave the file's narrowest gap. Records rewritten
     /// together whose next unchanged field started at one column are kept aligned with each
     /// other: if any of them must move that field, all of them move it to the same column.
     /// Gaps that contain a tab or a line continuation are copied unchanged.
@@ -651,7 +651,7 @@ impl HbaFile {
         edits
     }
 
-    /// The ranges of a record's fields followed by its trailing comment.
+    /// Returns the ranges of a record's fields followed by its trailing comment.
     fn item_ranges(&self, record: &Record) -> Vec<Range<usize>> {
         let mut items: Vec<Range<usize>> = record.fields.iter().map(|f| f.range.clone()).collect();
         items.extend(record.comment.clone());
