@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::object::{add_properties, quoted_in};
 use super::script::{Options, Script};
 use super::session::Flag;
-use super::syntax::{call_arguments, is_function, method_call, parameter_names, string_value, text_of};
+use super::syntax::{call_arguments, is_function, method_call, named_children, parameter_names, string_value, text_of};
 use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
@@ -58,8 +58,8 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
         properties.push("secure: true".to_string());
         properties.push(format!("sameSite: {}", script.quoted(same_site)));
         let edit = Edit::insert(args[1].end_byte(), format!(", {{ {} }}", properties.join(", ")));
-        let missing = if readable { "`secure` or `sameSite`" } else { "`httpOnly`, `secure` or `sameSite`" };
-        let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set without {missing}")).with_fix(Fix::safe(vec![edit]));
+        let missing = if readable { "no options, so it has no `secure` or `sameSite` flag" } else { "no options, so it has no `httpOnly`, `secure` or `sameSite` flag" };
+        let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set with {missing}")).with_fix(Fix::safe(vec![edit]));
         if readable {
             finding = finding.with_note(readable_note());
         }
@@ -121,7 +121,7 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     if !missing.is_empty() {
         edits.extend(add_properties(script, object, &missing));
     }
-    let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set with {}", problems.join(", "))).with_fix(Fix::safe(edits));
+    let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set with {}", join_and(&problems))).with_fix(Fix::safe(edits));
     if readable && !matches!(http_only, Flag::True(_)) {
         finding = finding.with_note(readable_note());
     }
@@ -148,13 +148,53 @@ fn is_response(receiver: Node<'_>, text: &str) -> bool {
         if is_function(node) {
             let params = parameter_names(node, text);
             if let Some(position) = params.iter().position(|p| p.as_deref() == Some(name)) {
-                let named = params.iter().all(Option::is_some);
-                return named && matches!((params.len(), position), (2, 1) | (3, 1) | (4, 2));
+                return is_handler(node, &params, position, text);
             }
         }
         current = node.parent();
     }
     false
+}
+
+/// Whether a function whose parameter `position` is the receiver of `.cookie(...)` is shaped like
+/// an Express handler: plain parameters `(req, res)`, `(req, res, next)` or
+/// `(err, req, res, next)`, and one more sign that it is one: the names start with `req` and
+/// `res`, the response parameter is typed as a `Response`, or the function is passed to a route
+/// or middleware method such as `app.get(...)` or `router.use(...)`.
+fn is_handler(function: Node<'_>, params: &[Option<String>], position: usize, text: &str) -> bool {
+    let arity = matches!((params.len(), position), (2, 1) | (3, 1) | (4, 2));
+    if !arity || !params.iter().all(Option::is_some) {
+        return false;
+    }
+    let request = params[position - 1].as_deref().unwrap_or("").to_ascii_lowercase();
+    let response = params[position].as_deref().unwrap_or("").to_ascii_lowercase();
+    if request.starts_with("req") && response.starts_with("res") {
+        return true;
+    }
+    let typed_response = function
+        .child_by_field_name("parameters")
+        .and_then(|list| named_children(list).get(position).copied())
+        .and_then(|param| param.child_by_field_name("type"))
+        .is_some_and(|annotation| text_of(annotation, text).contains("Response"));
+    typed_response || is_route_argument(function, text)
+}
+
+const ROUTE_METHODS: [&str; 10] = ["all", "delete", "get", "head", "options", "patch", "post", "put", "use", "route"];
+
+/// Whether `function` is an argument of `x.get(...)`, `x.post(...)`, `x.use(...)` and the like.
+fn is_route_argument(function: Node<'_>, text: &str) -> bool {
+    let Some(arguments) = function.parent().filter(|p| p.kind() == "arguments") else { return false };
+    let Some(call) = arguments.parent() else { return false };
+    method_call(call, text).is_some_and(|(_, method)| ROUTE_METHODS.contains(&method.as_str()))
+}
+
+/// Joins phrases as `a, b and c`.
+pub(super) fn join_and(phrases: &[&str]) -> String {
+    match phrases {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Whether `name` matches one of the `cookies.readable_by_scripts` patterns (`*` wildcards,

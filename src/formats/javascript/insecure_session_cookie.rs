@@ -4,6 +4,7 @@
 //! scripts. Both packages silently stop sending a `secure` cookie when the app sees plain HTTP
 //! behind a TLS-terminating proxy, so the `secure` fix also makes the app trust one proxy hop.
 
+use super::insecure_cookie_options::join_and;
 use super::object::add_properties;
 use super::script::Script;
 use super::session::{session_calls, CookieFlags, Flag, SessionCall, SessionPackage};
@@ -59,21 +60,25 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
         CookieFlags::Object { object, anchor } => {
             let mut safe_edits = Vec::new();
             let mut problems = Vec::new();
+            let mut notes = Vec::new();
             let mut missing = Vec::new();
             let mut explicit = Vec::new();
             if let Flag::False(found) = Flag::read(object, "httpOnly", text) {
-                problems.push("`httpOnly: false` lets page scripts read the session id".to_string());
+                problems.push("`httpOnly: false`");
+                notes.push("`httpOnly: false` lets any script on the page read the session id");
                 safe_edits.push(Edit::replace(found.value.byte_range(), "true"));
                 explicit.push(found.node.byte_range());
             }
             let same_site_flag = Flag::read(object, "sameSite", text);
             match same_site_flag {
                 Flag::Missing => {
-                    problems.push("no `sameSite` flag".to_string());
+                    problems.push("no `sameSite` flag");
+                    notes.push("without `sameSite` some browsers send the cookie on cross-site requests");
                     missing.push(("sameSite", same_site.clone()));
                 }
                 Flag::False(found) => {
-                    problems.push("`sameSite: false` sends the cookie on cross-site requests".to_string());
+                    problems.push("`sameSite: false`");
+                    notes.push("`sameSite: false` sends the cookie on cross-site requests");
                     safe_edits.push(Edit::replace(found.value.byte_range(), same_site.clone()));
                     explicit.push(found.node.byte_range());
                 }
@@ -88,25 +93,26 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
                     (1, [only]) => only.clone(),
                     _ => anchor.byte_range(),
                 };
-                findings.push(
-                    Finding::new(ID, range, format!("the {package} session cookie has {}", problems.join(" and ")))
-                        .with_fix(Fix::safe(safe_edits)),
-                );
+                let mut finding = Finding::new(ID, range, format!("the {package} cookie has {}", join_and(&problems))).with_fix(Fix::safe(safe_edits));
+                for note in notes {
+                    finding = finding.with_note(note);
+                }
+                findings.push(finding);
             }
 
             let none = same_site_flag.string(text).as_deref() == Some("none");
             match Flag::read(object, "secure", text) {
                 Flag::Missing => {
                     let message = if none {
-                        format!("the {package} session cookie has `sameSite: 'none'` without `secure`, and browsers reject such cookies")
+                        format!("the {package} cookie has `sameSite: 'none'` without `secure`, and browsers reject such cookies")
                     } else {
-                        format!("the {package} session cookie has no `secure` flag, so it is also sent over plain HTTP")
+                        format!("the {package} cookie has no `secure` flag, so it is also sent over plain HTTP")
                     };
                     let edits = add_properties(script, object, &[("secure", "true".to_string())]);
                     findings.push(secure_finding(script, ctx, session, anchor.byte_range(), message, edits));
                 }
                 Flag::False(found) => {
-                    let message = format!("the {package} session cookie sets `secure: false`, so it is also sent over plain HTTP");
+                    let message = format!("the {package} cookie sets `secure: false`, so it is also sent over plain HTTP");
                     let edits = vec![Edit::replace(found.value.byte_range(), "true")];
                     let finding = secure_finding(script, ctx, session, found.node.byte_range(), message, edits)
                         .with_note("`secure: false` may be deliberate for local development over HTTP; set it from the environment if so");
@@ -129,27 +135,31 @@ fn secure_finding<'t>(
     mut edits: Vec<Edit>,
 ) -> Finding {
     let mut notes = Vec::new();
+    let package = session.package.name();
     if !script.trusts_proxy {
         let hops = ctx.settings.express.trust_proxy_hops;
+        let trust = format!("set({}, {hops})", script.quoted("trust proxy"));
         match script.app_for(session.call) {
             Some(app) => {
-                edits.push(script.app_setting(app, &format!("set({}, {hops})", script.quoted("trust proxy"))));
+                edits.push(script.app_setting(app, &trust));
                 notes.push(format!(
-                    "the fix also makes `{}` trust {hops} proxy hop(s): {} only sends a secure cookie when the request arrived over HTTPS, which behind a TLS-terminating proxy Express learns from `X-Forwarded-Proto`; adjust the hop count to your proxies",
-                    app.name,
-                    session.package.name()
+                    "the fix also adds `{}.{trust}`: behind a TLS-terminating proxy, Express sees that a request came over HTTPS only through `X-Forwarded-Proto` from a trusted proxy; set `express.trust_proxy_hops` to the number of proxies in front of the app",
+                    app.name
                 ));
             }
             None => notes.push(format!(
-                "behind a TLS-terminating proxy, {} only sends a secure cookie when the app sets `app.set('trust proxy', {hops})`; this file creates no Express app, so check the file that does",
-                session.package.name()
+                "this file creates no Express app: behind a TLS-terminating proxy, the app that mounts this middleware needs `app.{trust}`"
             )),
         }
     }
-    notes.push("over plain HTTP (local development without TLS) the browser no longer receives the session cookie".to_string());
-    if session.package == SessionPackage::CookieSession {
-        notes.push("cookie-session refuses to set a secure cookie on an unencrypted connection and throws instead".to_string());
-    }
+    notes.push(match session.package {
+        SessionPackage::ExpressSession => {
+            "express-session silently skips a secure cookie on a request that Express sees as plain HTTP, so local development over plain HTTP loses the session".to_string()
+        }
+        SessionPackage::CookieSession => format!(
+            "{package} throws `Cannot send secure cookie over unencrypted connection` on a request that Express sees as plain HTTP, so local development needs TLS or a `secure` value from the environment"
+        ),
+    });
     let mut finding = Finding::new(ID, range, message).with_fix(Fix::review(edits));
     for note in notes {
         finding = finding.with_note(note);

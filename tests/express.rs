@@ -1,0 +1,235 @@
+//! Express rules (EXP001 to EXP006) on JavaScript and TypeScript fixtures: snapshots of the
+//! findings and diffs, the exact output for the hard cases, and the invariants of every fix.
+
+mod common;
+
+use std::path::Path;
+
+use cinch::engine::{FileResult, FixMode, Problem};
+use cinch::formats::javascript::syntax_error;
+
+const ORIGINS: &str = "[cors]\nallowed_origins = [\"https://app.example.com\"]\n";
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/express").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
+fn rules_of(result: &FileResult) -> Vec<&'static str> {
+    result.remaining.iter().chain(result.fixed_findings.iter()).map(|d| d.finding.rule).collect()
+}
+
+/// Snapshots a fixture with `config` and `mode`, then checks that the fixed text parses and that
+/// a second run changes nothing.
+fn check_fixture(name: &str, config: &str, mode: FixMode) {
+    let text = fixture(name);
+    let rendered = common::render(name, &text, config, mode, &[]);
+    let snapshot = format!("express_{}", name.replace('.', "_"));
+    assert_fixture_snapshot!(snapshot, rendered);
+    common::assert_invariants(name, &text, config, mode, &[]);
+    let fixed = common::fixed_text(&common::run(name, &text, config, mode));
+    assert_eq!(syntax_error(Path::new(name), &fixed), None, "{name}: fixed text does not parse");
+}
+
+#[test]
+fn grammars_load() {
+    let languages: [(&str, tree_sitter::Language, &str); 4] = [
+        ("javascript", tree_sitter_javascript::LANGUAGE.into(), "const a = <b>{c}</b>;"),
+        ("typescript", tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(), "const a: number = 1 satisfies number;"),
+        ("tsx", tree_sitter_typescript::LANGUAGE_TSX.into(), "const a = <b>{c as string}</b>;"),
+        ("c#", tree_sitter_c_sharp::LANGUAGE.into(), "class A { void B() { var c = new D { E = 1 }; } }"),
+    ];
+    for (name, language, snippet) in languages {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&language).unwrap_or_else(|error| panic!("{name} grammar does not load: {error}"));
+        let tree = parser.parse(snippet, None).unwrap_or_else(|| panic!("{name}: no tree"));
+        assert!(!tree.root_node().has_error(), "{name}: snippet has syntax errors");
+    }
+}
+
+#[test]
+fn fixtures_snapshot() {
+    let cases: [(&str, &str, FixMode); 14] = [
+        ("cors_credentials.js", ORIGINS, FixMode::Unsafe),
+        ("xsrf_cookie.js", "", FixMode::Safe),
+        ("session_cjs.js", "", FixMode::Unsafe),
+        ("session_esm.mjs", "", FixMode::Unsafe),
+        ("namespace_const.ts", ORIGINS, FixMode::Unsafe),
+        ("cors_typescript.ts", ORIGINS, FixMode::Unsafe),
+        ("destructured_require.cjs", "", FixMode::Unsafe),
+        ("spread_options.js", ORIGINS, FixMode::Unsafe),
+        ("foreign_session.js", ORIGINS, FixMode::Unsafe),
+        ("helmet_app.js", "", FixMode::Unsafe),
+        ("secure_without_proxy.js", "", FixMode::Unsafe),
+        ("one_line.js", "", FixMode::Unsafe),
+        ("controller.ts", "", FixMode::Safe),
+        ("view.tsx", "", FixMode::Safe),
+    ];
+    for (name, config, mode) in cases {
+        check_fixture(name, config, mode);
+    }
+}
+
+#[test]
+fn cors_origin_true_and_regex() {
+    let text = fixture("cors_credentials.js");
+    let fixed = common::fixed_text(&common::run("app.js", &text, ORIGINS, FixMode::Unsafe));
+    let expected = "const cors = require('cors');\n\n\
+        app.use('/api', cors({ origin: ['https://app.example.com'], credentials: true }));\n\
+        app.use('/embed', cors({ origin: /^https:\\/\\/([a-z0-9-]+\\.)*partner\\.example$/, credentials: true }));\n";
+    assert_eq!(fixed, expected);
+}
+
+#[test]
+fn cors_without_allowlist() {
+    let text = fixture("cors_credentials.js");
+    let result = common::run("app.js", &text, "", FixMode::Unsafe);
+    assert!(result.fixed.is_none(), "the file changed without an allowlist");
+    assert_eq!(result.remaining.len(), 2);
+    for diagnostic in &result.remaining {
+        assert_eq!(diagnostic.finding.needs_config.as_deref(), Some("cors.allowed_origins"));
+    }
+}
+
+#[test]
+fn cors_safe_mode_untouched() {
+    let text = fixture("cors_credentials.js");
+    let result = common::run("app.js", &text, ORIGINS, FixMode::Safe);
+    assert!(result.fixed.is_none(), "review-level CORS fixes applied in safe mode");
+}
+
+#[test]
+fn xsrf_cookie_stays_readable() {
+    let text = fixture("xsrf_cookie.js");
+    let result = common::run("csrf.js", &text, "", FixMode::Safe);
+    let expected = "app.use((req, res, next) => {\n  \
+        res.cookie('XSRF-TOKEN', req.csrfToken(), { sameSite: 'strict', path: '/', secure: true });\n  \
+        next();\n});\n";
+    assert_eq!(common::fixed_text(&result), expected);
+    let notes = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).cloned().collect::<Vec<_>>().join("\n");
+    assert!(notes.contains("cookies.readable_by_scripts"), "no note on the skipped httpOnly: {notes}");
+}
+
+#[test]
+fn readable_list_from_config() {
+    let text = fixture("xsrf_cookie.js");
+    let config = "[cookies]\nreadable_by_scripts = []\n";
+    let fixed = common::fixed_text(&common::run("csrf.js", &text, config, FixMode::Safe));
+    assert!(fixed.contains("path: '/', httpOnly: true, secure: true }"), "{fixed}");
+}
+
+#[test]
+fn session_fix_order() {
+    let text = fixture("session_cjs.js");
+    let fixed = common::fixed_text(&common::run("app.js", &text, "", FixMode::Unsafe));
+    assert!(
+        fixed.contains("const app = express();\napp.set('trust proxy', 1);\napp.disable('x-powered-by');\n\napp.use(express.json());"),
+        "settings are not right after the app:\n{fixed}"
+    );
+    assert!(fixed.contains("    secret: process.env.SESSION_SECRET,\n"), "{fixed}");
+    assert!(fixed.contains("    saveUninitialized: false,\n    cookie: { secure: true, sameSite: 'lax' }\n  })"), "{fixed}");
+}
+
+#[test]
+fn session_safe_mode() {
+    let text = fixture("session_cjs.js");
+    let result = common::run("app.js", &text, "", FixMode::Safe);
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.contains("cookie: { sameSite: 'lax' }"), "{fixed}");
+    assert!(!fixed.contains("trust proxy"), "a review-level edit landed in safe mode:\n{fixed}");
+    assert!(!fixed.contains("secure"), "{fixed}");
+}
+
+#[test]
+fn settings_from_config() {
+    let text = fixture("session_cjs.js");
+    let config = "[express]\ntrust_proxy_hops = 2\nsession_secret_env = \"APP_SESSION_KEY\"\n[cookies]\nsame_site = \"strict\"\n";
+    let fixed = common::fixed_text(&common::run("app.js", &text, config, FixMode::Unsafe));
+    assert!(fixed.contains("app.set('trust proxy', 2);"), "{fixed}");
+    assert!(fixed.contains("secret: process.env.APP_SESSION_KEY,"), "{fixed}");
+    assert!(fixed.contains("sameSite: 'strict'"), "{fixed}");
+}
+
+#[test]
+fn crlf_line_endings() {
+    let text = fixture("session_cjs.js").replace('\n', "\r\n");
+    common::assert_invariants("app.js", &text, "", FixMode::Unsafe, &[]);
+    let fixed = common::fixed_text(&common::run("app.js", &text, "", FixMode::Unsafe));
+    assert_ne!(fixed, text);
+    assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count(), "a bare LF was written:\n{fixed:?}");
+    assert!(fixed.contains("const app = express();\r\napp.set('trust proxy', 1);\r\n"), "{fixed:?}");
+}
+
+#[test]
+fn foreign_session_untouched() {
+    let text = fixture("foreign_session.js");
+    let result = common::run("app.js", &text, ORIGINS, FixMode::Unsafe);
+    assert_eq!(rules_of(&result), Vec::<&str>::new());
+    assert!(result.fixed.is_none());
+}
+
+#[test]
+fn spread_reported_only() {
+    let text = fixture("spread_options.js");
+    let result = common::run("app.js", &text, ORIGINS, FixMode::Unsafe);
+    assert!(result.fixed.is_none(), "opaque options were edited");
+    assert_eq!(rules_of(&result), vec!["EXP001", "EXP001", "EXP003"]);
+    assert!(result.remaining.iter().all(|d| d.finding.fix.is_none()));
+}
+
+#[test]
+fn helmet_hides_powered_by() {
+    let text = fixture("helmet_app.js");
+    let result = common::run("app.js", &text, "", FixMode::Unsafe);
+    assert_eq!(rules_of(&result), Vec::<&str>::new());
+}
+
+#[test]
+fn secure_cookie_needs_trust_proxy() {
+    let text = fixture("secure_without_proxy.js");
+    let result = common::run("app.js", &text, "", FixMode::Unsafe);
+    assert_eq!(rules_of(&result), vec!["EXP005"]);
+    assert!(common::fixed_text(&result).contains("app.disable('x-powered-by');\napp.set('trust proxy', 1);\n"));
+}
+
+#[test]
+fn typescript_const_options() {
+    let text = fixture("namespace_const.ts");
+    let fixed = common::fixed_text(&common::run("server.ts", &text, ORIGINS, FixMode::Unsafe));
+    assert!(fixed.contains("cookie: { sameSite: 'none', maxAge: 3600_000, secure: true },\n} satisfies SessionOptions;"), "{fixed}");
+    assert!(fixed.contains("secret: process.env.SESSION_SECRET as string,"), "{fixed}");
+    assert!(fixed.contains("origin: ['https://app.example.com'],\n  credentials: true,\n} as const;"), "{fixed}");
+}
+
+#[test]
+fn syntax_error_reported() {
+    let text = fixture("broken.js");
+    let result = common::run("broken.js", &text, "", FixMode::Unsafe);
+    let errors: Vec<&String> = result
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::Error { message } => Some(message),
+            Problem::Skip { .. } => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", result.problems);
+    assert!(errors[0].contains(":2:"), "the error does not name line 2: {}", errors[0]);
+    assert!(result.fixed.is_none());
+}
+
+#[test]
+fn suppression_comment() {
+    let text = "const express = require('express');\n// cinch: ignore[EXP004] a proxy strips the header\nconst app = express();\n";
+    let result = common::run("app.js", text, "", FixMode::Safe);
+    assert!(result.fixed.is_none());
+    assert!(result.remaining.is_empty());
+}
+
+#[test]
+fn byte_order_mark_kept() {
+    let text = format!("\u{feff}{}", fixture("xsrf_cookie.js"));
+    let result = common::run("csrf.js", &text, "", FixMode::Safe);
+    let bytes = result.fixed_bytes().expect("the fix changed the file");
+    assert!(bytes.starts_with(&[0xef, 0xbb, 0xbf]));
+}
