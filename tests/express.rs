@@ -22,12 +22,15 @@ fn rules_of(result: &FileResult) -> Vec<&'static str> {
 /// Snapshots a fixture with `config` and `mode`, then checks that the fixed text parses and that
 /// a second run changes nothing.
 fn check_fixture(name: &str, config: &str, mode: FixMode) {
-    let text = fixture(name);
-    let rendered = common::render(name, &text, config, mode, &[]);
+    check_text(name, &fixture(name), config, mode);
+}
+
+fn check_text(name: &str, text: &str, config: &str, mode: FixMode) {
+    let rendered = common::render(name, text, config, mode, &[]);
     let snapshot = format!("express_{}", name.replace('.', "_"));
     assert_fixture_snapshot!(snapshot, rendered);
-    common::assert_invariants(name, &text, config, mode, &[]);
-    let fixed = common::fixed_text(&common::run(name, &text, config, mode));
+    common::assert_invariants(name, text, config, mode, &[]);
+    let fixed = common::fixed_text(&common::run(name, text, config, mode));
     assert_eq!(syntax_error(Path::new(name), &fixed), None, "{name}: fixed text does not parse");
 }
 
@@ -67,6 +70,15 @@ fn fixtures_snapshot() {
     ];
     for (name, config, mode) in cases {
         check_fixture(name, config, mode);
+    }
+}
+
+#[test]
+fn examples_snapshot() {
+    for name in ["app.js", "server.ts"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/express").join(name);
+        let text = std::fs::read_to_string(&path).expect("read the example");
+        check_text(&format!("example_{name}"), &text, ORIGINS, FixMode::Unsafe);
     }
 }
 
