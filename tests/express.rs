@@ -245,3 +245,15 @@ fn byte_order_mark_kept() {
     let bytes = result.fixed_bytes().expect("the fix changed the file");
     assert!(bytes.starts_with(&[0xef, 0xbb, 0xbf]));
 }
+
+#[test]
+fn rule_docs_parse() {
+    let parsed = cinch::catalog::parse_all();
+    for id in ["EXP001", "EXP002", "EXP003", "EXP004", "EXP005", "EXP006"] {
+        let (_, doc) = parsed.iter().find(|(stem, _)| *stem == id).unwrap_or_else(|| panic!("transforms/{id}.toml is missing"));
+        let doc = doc.as_ref().unwrap_or_else(|error| panic!("transforms/{id}.toml: {error}"));
+        assert_eq!(doc.id, id);
+        assert_eq!(doc.format, "javascript");
+        assert!(["safe", "review", "mixed"].contains(&doc.fix.as_str()), "{id}: fix = {}", doc.fix);
+    }
+}
