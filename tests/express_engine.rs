@@ -40,18 +40,18 @@ fn node_available() -> bool {
 }
 
 /// Runs `command` to completion, killing it after `timeout`.
-fn run_bounded(mut command: Command, timeout: Duration, what: &str) {
-    let mut child = command.spawn().unwrap_or_else(|error| panic!("failed to start {what}: {error}"));
+fn run_bounded(mut command: Command, timeout: Duration, description: &str) {
+    let mut child = command.spawn().unwrap_or_else(|error| panic!("failed to start {description}: {error}"));
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait().expect("waiting for a child process") {
-            assert!(status.success(), "{what} failed with {status}");
+            assert!(status.success(), "{description} failed with {status}");
             return;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{what} timed out after {timeout:?}");
+            panic!("{description} timed out after {timeout:?}");
         }
         sleep(Duration::from_millis(100));
     }
@@ -124,7 +124,7 @@ impl Response {
         self.headers.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect()
     }
 
-    /// The `Set-Cookie` header of cookie `name`.
+    /// Returns the `Set-Cookie` header of cookie `name`.
     fn cookie(&self, name: &str) -> &str {
         self.all("set-cookie")
             .into_iter()
@@ -183,7 +183,8 @@ fn check_fixed_app(app: &NodeApp, cookies: &[&str], httponly_cookies: &[&str]) {
     }
     for name in cookies {
         let cookie = allowed.cookie(name).to_ascii_lowercase();
-        assert!(cookie.contains("; secure") && cookie.contains("; samesite="), "{name}: {cookie}");
+        assert!(cookie.contains("; secure"), "{name} lacks Secure: {cookie}");
+        assert!(cookie.contains("; samesite="), "{name} lacks SameSite: {cookie}");
     }
     assert_eq!(allowed.header("access-control-allow-origin"), Some(ALLOWED));
     assert_eq!(allowed.header("access-control-allow-credentials"), Some("true"));

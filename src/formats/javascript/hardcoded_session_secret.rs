@@ -81,7 +81,7 @@ fn is_literal(node: Node<'_>, text: &str) -> bool {
     string_value(unwrap_expression(node), text).is_some()
 }
 
-/// Whether `a || 'literal'` or `a ?? 'literal'`.
+/// Checks for `a || 'literal'` and `a ?? 'literal'`.
 fn fallback_is_literal(binary: Node<'_>, text: &str) -> bool {
     let operator = binary.child_by_field_name("operator").map(|o| text_of(o, text));
     let right = binary.child_by_field_name("right");

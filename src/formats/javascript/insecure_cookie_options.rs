@@ -42,11 +42,11 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     }
     let name = string_value(args[0], text);
     let readable = name.as_deref().is_some_and(|name| is_readable(name, &ctx.settings.cookies.readable_by_scripts));
-    let shown = name.as_deref().map_or_else(|| "a cookie".to_string(), |name| format!("cookie `{name}`"));
+    let cookie_label = name.as_deref().map_or_else(|| "a cookie".to_string(), |name| format!("cookie `{name}`"));
     let same_site = &ctx.settings.cookies.same_site;
     let readable_note = || {
         format!(
-            "`httpOnly` is left out on purpose: {shown} is listed in `cookies.readable_by_scripts`, because browser scripts read it (a double-submit CSRF token)"
+            "`httpOnly` is left out on purpose: {cookie_label} is listed in `cookies.readable_by_scripts`, because browser scripts read it (a double-submit CSRF token)"
         )
     };
 
@@ -59,7 +59,7 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
         properties.push(format!("sameSite: {}", script.quoted(same_site)));
         let edit = Edit::insert(args[1].end_byte(), format!(", {{ {} }}", properties.join(", ")));
         let missing = if readable { "no options, so it has no `secure` or `sameSite` flag" } else { "no options, so it has no `httpOnly`, `secure` or `sameSite` flag" };
-        let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set with {missing}")).with_fix(Fix::safe(vec![edit]));
+        let mut finding = Finding::new(ID, call.byte_range(), format!("{cookie_label} is set with {missing}")).with_fix(Fix::safe(vec![edit]));
         if readable {
             finding = finding.with_note(readable_note());
         }
@@ -70,7 +70,7 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
         Options::Object(object) => object,
         Options::Opaque(node, why) => {
             return Some(
-                Finding::new(ID, node.byte_range(), format!("cannot check the options of {shown}: they are {why}"))
+                Finding::new(ID, node.byte_range(), format!("cannot check the options of {cookie_label}: they are {why}"))
                     .with_note("make sure the options set `httpOnly: true` (unless scripts read the cookie), `secure: true` and `sameSite`"),
             );
         }
@@ -121,14 +121,14 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     if !missing.is_empty() {
         edits.extend(add_properties(script, object, &missing));
     }
-    let mut finding = Finding::new(ID, call.byte_range(), format!("{shown} is set with {}", join_and(&problems))).with_fix(Fix::safe(edits));
+    let mut finding = Finding::new(ID, call.byte_range(), format!("{cookie_label} is set with {}", join_and(&problems))).with_fix(Fix::safe(edits));
     if readable && !matches!(http_only, Flag::True(_)) {
         finding = finding.with_note(readable_note());
     }
     Some(finding)
 }
 
-/// Whether `receiver` (or the root of a chain such as `res.status(200)`) is the response
+/// Checks whether `receiver` (or the root of a chain such as `res.status(200)`) is the response
 /// parameter of the innermost enclosing function that declares that name, and that function is
 /// shaped like an Express handler.
 fn is_response(receiver: Node<'_>, text: &str) -> bool {
@@ -156,11 +156,11 @@ fn is_response(receiver: Node<'_>, text: &str) -> bool {
     false
 }
 
-/// Whether a function whose parameter `position` is the receiver of `.cookie(...)` is shaped like
-/// an Express handler: plain parameters `(req, res)`, `(req, res, next)` or
-/// `(err, req, res, next)`, and one more sign that it is one: the names start with `req` and
-/// `res`, the response parameter is typed as a `Response`, or the function is passed to a route
-/// or middleware method such as `app.get(...)` or `router.use(...)`.
+/// Checks that a function whose parameter `position` receives `.cookie(...)` is shaped like an
+/// Express handler. Its parameters must be plain names, `(req, res)`, `(req, res, next)` or
+/// `(err, req, res, next)`. One more sign is also required: the names start with `req` and `res`,
+/// the response parameter is typed as a `Response`, or the function is passed to a route or
+/// middleware method such as `app.get(...)` or `router.use(...)`.
 fn is_handler(function: Node<'_>, params: &[Option<String>], position: usize, text: &str) -> bool {
     let arity = matches!((params.len(), position), (2, 1) | (3, 1) | (4, 2));
     if !arity || !params.iter().all(Option::is_some) {
@@ -181,7 +181,7 @@ fn is_handler(function: Node<'_>, params: &[Option<String>], position: usize, te
 
 const ROUTE_METHODS: [&str; 10] = ["all", "delete", "get", "head", "options", "patch", "post", "put", "use", "route"];
 
-/// Whether `function` is an argument of `x.get(...)`, `x.post(...)`, `x.use(...)` and the like.
+/// Checks whether `function` is an argument of `x.get(...)`, `x.post(...)`, `x.use(...)` and the like.
 fn is_route_argument(function: Node<'_>, text: &str) -> bool {
     let Some(arguments) = function.parent().filter(|p| p.kind() == "arguments") else { return false };
     let Some(call) = arguments.parent() else { return false };
@@ -197,7 +197,7 @@ pub(super) fn join_and(phrases: &[&str]) -> String {
     }
 }
 
-/// Whether `name` matches one of the `cookies.readable_by_scripts` patterns (`*` wildcards,
+/// Checks whether `name` matches one of the `cookies.readable_by_scripts` patterns (`*` wildcards,
 /// letter case ignored).
 fn is_readable(name: &str, patterns: &[String]) -> bool {
     patterns.iter().any(|pattern| {

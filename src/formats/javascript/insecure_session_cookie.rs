@@ -1,8 +1,9 @@
 //! EXP001 insecure-session-cookie: a session cookie from `express-session` or `cookie-session`
 //! without `sameSite`, with `httpOnly: false`, or without `secure`. Without them the session id
 //! travels over plain HTTP, rides along on cross-site requests, or is readable by injected
-//! scripts. Both packages silently stop sending a `secure` cookie when the app sees plain HTTP
-//! behind a TLS-terminating proxy, so the `secure` fix also makes the app trust one proxy hop.
+//! scripts. When a TLS-terminating proxy forwards plain HTTP, express-session silently skips a
+//! `secure` cookie and cookie-session throws, so the `secure` fix also makes the app trust
+//! `express.trust_proxy_hops` proxies.
 
 use super::insecure_cookie_options::join_and;
 use super::object::add_properties;
@@ -124,7 +125,7 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
     }
 }
 
-/// A review-level finding whose fix sets `secure` and, where the app does not trust a proxy yet,
+/// Builds a review-level finding whose fix sets `secure` and, where the app does not trust a proxy yet,
 /// adds `app.set('trust proxy', N)`.
 fn secure_finding<'t>(
     script: &Script<'t>,

@@ -37,7 +37,7 @@ fn key_name<'s>(property: Node<'_>, text: &'s str) -> Option<String> {
     }
 }
 
-/// The last property named `key` (the one that wins at run time).
+/// Returns the last property named `key`, which is the one that wins at run time.
 pub fn property<'t>(object: Node<'t>, key: &str, text: &str) -> Option<Property<'t>> {
     named_children(object)
         .into_iter()
@@ -46,12 +46,12 @@ pub fn property<'t>(object: Node<'t>, key: &str, text: &str) -> Option<Property<
         .map(|node| Property { node, value: if node.kind() == "pair" { node.child_by_field_name("value").unwrap_or(node) } else { node } })
 }
 
-/// The entries of an object literal, comments left out.
+/// Returns the entries of an object literal without comments.
 fn entries(object: Node<'_>) -> Vec<Node<'_>> {
     named_children(object)
 }
 
-/// The quote character of the object's first string literal, else the file's.
+/// Returns the quote character of the object's first string literal, else the file's.
 fn quote_of(object: Node<'_>, script: &Script) -> char {
     let mut found = None;
     super::syntax::for_each_named(object, |node| {
@@ -62,7 +62,7 @@ fn quote_of(object: Node<'_>, script: &Script) -> char {
     found.unwrap_or(script.quote)
 }
 
-/// A string literal in the quote style of `object`.
+/// Quotes `value` in the quote style of `object`.
 pub fn quoted_in(object: Node<'_>, script: &Script, value: &str) -> String {
     let q = quote_of(object, script);
     format!("{q}{value}{q}")

@@ -3,7 +3,7 @@
 //! `credentials: true`), and origin regular expressions that lookalike domains also match
 //! (`/example\.com$/` matches `evil-example.com`). The fix writes the origins from
 //! `cors.allowed_origins`, or anchors the regular expression at the scheme and at a host
-//! boundary; without that key every finding is reported and the file is left alone.
+//! boundary. Without that key every finding is reported and the file is left alone.
 
 use tree_sitter::Node;
 
@@ -35,8 +35,7 @@ impl<'t> Rule<Script<'t>> for PermissiveCors {
     }
 }
 
-/// A finding whose fix needs the allowlist: with it the fix is attached, without it the finding
-/// names the key.
+/// Attaches the fix when the allowlist is configured, and otherwise names the missing key.
 fn with_fix_or_key(finding: Finding, origins: Option<&[String]>, edits: impl FnOnce(&[String]) -> Vec<Edit>) -> Finding {
     match origins {
         Some(origins) => finding.with_fix(Fix::review(edits(origins))),
@@ -111,7 +110,7 @@ fn check_call<'t>(script: &Script<'t>, origins: Option<&[String]>, call: Node<'t
     }
 }
 
-/// Why an `origin` value accepts every origin, or `None`.
+/// Explains why an `origin` value accepts every origin, or returns `None`.
 fn allows_every_origin(value: Node<'_>, text: &str) -> Option<&'static str> {
     if bool_value(value) == Some(true) {
         return Some("reflects every origin (`origin: true`)");
@@ -125,7 +124,7 @@ fn allows_every_origin(value: Node<'_>, text: &str) -> Option<&'static str> {
     None
 }
 
-/// Whether an origin callback does nothing but accept: its body is `callback(null, true)` or
+/// Checks whether an origin callback does nothing but accept: its body is `callback(null, true)` or
 /// `callback(null, origin)`, possibly returned.
 fn callback_allows_all(function: Node<'_>, text: &str) -> bool {
     let params = parameter_names(function, text);
@@ -148,7 +147,7 @@ fn callback_allows_all(function: Node<'_>, text: &str) -> bool {
         && (bool_value(args[1]) == Some(true) || text_of(args[1], text) == origin)
 }
 
-/// Whether a pattern is anchored at both ends without a wildcard right before the host, which
+/// Checks whether a pattern is anchored at both ends without a wildcard right before the host, which
 /// would let `evil-example.com` through.
 fn is_anchored(pattern: &str) -> bool {
     let Some(rest) = pattern.strip_prefix('^') else { return false };
@@ -171,9 +170,9 @@ fn split_scheme(pattern: &str) -> (Option<&str>, &str) {
     (None, pattern)
 }
 
-/// The anchored form of an origin pattern: the scheme (`https` unless the pattern names one),
+/// Builds the anchored form of an origin pattern: the scheme (`https` unless the pattern names one),
 /// any number of subdomain labels, the host with its dots escaped, and `$`. `None` when the
-/// pattern holds more than a host.
+/// pattern contains more than a host.
 fn anchored(pattern: &str) -> Option<String> {
     let rest = pattern.strip_prefix('^').unwrap_or(pattern);
     let rest = rest.strip_suffix('$').unwrap_or(rest);
@@ -189,15 +188,15 @@ fn anchored(pattern: &str) -> Option<String> {
     Some(format!("^{}:\\/\\/([a-z0-9-]+\\.)*{}$", scheme.unwrap_or("https"), labels.join("\\.")))
 }
 
-/// The labels of a host written as a pattern (`partner\.example`); an unescaped `.` counts as a
-/// separator too. `None` when anything else appears.
+/// Splits a host written as a pattern (`partner\.example`) into labels. An unescaped `.` counts
+/// as a separator too. Returns `None` when anything else appears.
 fn host_labels(host: &str) -> Option<Vec<&str>> {
     let labels: Vec<&str> = host.split("\\.").flat_map(|part| part.split('.')).collect();
     let valid = labels.iter().all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
     (valid && !labels.is_empty()).then_some(labels)
 }
 
-/// A readable host for the message: the pattern without escapes and anchors.
+/// Returns a readable host for the message: the pattern without escapes and anchors.
 fn example_host(pattern: &str) -> String {
     let rest = pattern.trim_start_matches('^').trim_end_matches('$');
     let (_, rest) = split_scheme(rest);

@@ -1,5 +1,5 @@
 //! EXP005 proxy-not-trusted: a session cookie that is already `secure` in an app with no
-//! `trust proxy` setting. Behind a TLS-terminating proxy, Express sees plain HTTP, so
+//! `trust proxy` setting. Behind a TLS-terminating proxy, Express receives plain HTTP, so
 //! express-session silently stops sending the cookie and cookie-session throws. The fix makes the
 //! app trust `express.trust_proxy_hops` proxies (never `true`, which lets any client forge
 //! `X-Forwarded-For`).

@@ -1,4 +1,4 @@
-//! What the rules need to know about one module: which local names are bound to `express`,
+//! The facts about one module that the rules use: which local names are bound to `express`,
 //! `express-session`, `cookie-session`, `cors` and `helmet`, which variables hold Express apps,
 //! which `const` declarations hold object literals, and which app settings are already made.
 
@@ -46,12 +46,12 @@ pub struct App<'t> {
     pub statement: Node<'t>,
 }
 
-/// Where an options object comes from.
+/// The source of an options object.
 #[derive(Debug, Clone, Copy)]
 pub enum Options<'t> {
     /// An object literal that cinch may edit, written in the call or held in a `const`.
     Object(Node<'t>),
-    /// Any other shape; the string says what it is, for the finding's note.
+    /// Any other shape, with a description of it for the finding's note.
     Opaque(Node<'t>, &'static str),
 }
 
@@ -261,7 +261,7 @@ impl<'t> Script<'t> {
         }
     }
 
-    /// The package bound to an identifier.
+    /// Returns the package bound to an identifier, or called through `require('m')`.
     pub fn package_of(&self, node: Node<'t>) -> Option<Package> {
         let node = unwrap_expression(node);
         match node.kind() {
@@ -271,13 +271,13 @@ impl<'t> Script<'t> {
         }
     }
 
-    /// The package whose export a call calls: `session(...)` with `session` bound to
+    /// Returns the package whose export a call calls: `session(...)` with `session` bound to
     /// `express-session`, or `require('cors')(...)`.
     pub fn callee_package(&self, call: Node<'t>) -> Option<Package> {
         self.package_of(call.child_by_field_name("function")?)
     }
 
-    /// The calls of a package's export, in document order.
+    /// Returns the calls of a package's export, in document order.
     pub fn calls_of(&self, package: Package) -> impl Iterator<Item = Node<'t>> + '_ {
         self.calls.iter().copied().filter(move |call| self.callee_package(*call) == Some(package))
     }
@@ -311,7 +311,7 @@ impl<'t> Script<'t> {
         }
     }
 
-    /// The app a middleware call belongs to: the app whose `.use(...)` contains it, else the only
+    /// Returns the app a middleware call belongs to: the app whose `.use(...)` contains it, else the only
     /// app of the file.
     pub fn app_for(&self, node: Node<'t>) -> Option<&App<'t>> {
         let mut current = node.parent();
@@ -334,7 +334,7 @@ impl<'t> Script<'t> {
         }
     }
 
-    /// An insertion of `{app}.{call};` on its own line after the app's declaration and after the
+    /// Builds an insertion of `{app}.{call};` on its own line after the app's declaration and after the
     /// `app.set`/`app.enable`/`app.disable` calls that directly follow it, so that settings stay
     /// together before any middleware.
     pub fn app_setting(&self, app: &App<'t>, call: &str) -> Edit {
@@ -377,13 +377,13 @@ impl<'t> Script<'t> {
             if text_of(object, self.text) == app && matches!(method.as_str(), "set" | "enable" | "disable"))
     }
 
-    /// A string literal in the file's quote style.
+    /// Quotes `value` in the file's quote style.
     pub fn quoted(&self, value: &str) -> String {
         format!("{q}{value}{q}", q = self.quote)
     }
 }
 
-/// Whether a declarator belongs to a `const` declaration.
+/// Checks whether a declarator belongs to a `const` declaration.
 fn is_const(declarator: Node<'_>) -> bool {
     declarator.parent().is_some_and(|declaration| {
         declaration.kind() == "lexical_declaration"
@@ -391,7 +391,7 @@ fn is_const(declarator: Node<'_>) -> bool {
     })
 }
 
-/// The package of `require('m')`.
+/// Returns the package of `require('m')`.
 fn required_package(call: Node<'_>, text: &str) -> Option<Package> {
     let function = call.child_by_field_name("function")?;
     if function.kind() != "identifier" || text_of(function, text) != "require" {

@@ -1,4 +1,4 @@
-//! Session middleware calls (`express-session` and `cookie-session`) and the object that holds
+//! Session middleware calls (`express-session` and `cookie-session`) and the object that contains
 //! their cookie flags, shared by the session rules.
 
 use tree_sitter::Node;
@@ -34,12 +34,12 @@ pub struct SessionCall<'t> {
 }
 
 impl<'t> SessionCall<'t> {
-    /// The callee's name, where findings about the whole call sit.
+    /// Returns the callee's name, where findings about the whole call sit.
     pub fn callee(&self) -> Node<'t> {
         self.call.child_by_field_name("function").unwrap_or(self.call)
     }
 
-    /// Where the cookie flags are, or why cinch cannot see them.
+    /// Finds the object with the cookie flags, or the reason cinch cannot see them.
     pub fn cookie(&self, script: &Script<'t>) -> CookieFlags<'t> {
         let options = match self.options {
             None => return CookieFlags::NoOptions,
@@ -60,7 +60,7 @@ impl<'t> SessionCall<'t> {
     }
 }
 
-/// The object literal that holds a session cookie's flags.
+/// The object literal that contains a session cookie's flags.
 #[derive(Debug, Clone, Copy)]
 pub enum CookieFlags<'t> {
     /// Flags go into `object`; findings about missing flags sit on `anchor`.
@@ -72,7 +72,7 @@ pub enum CookieFlags<'t> {
     Opaque(Node<'t>, &'static str),
 }
 
-/// Every session middleware call in the file.
+/// Collects every session middleware call in the file.
 pub fn session_calls<'t>(script: &Script<'t>) -> Vec<SessionCall<'t>> {
     script
         .calls
@@ -89,7 +89,7 @@ pub fn session_calls<'t>(script: &Script<'t>) -> Vec<SessionCall<'t>> {
         .collect()
 }
 
-/// What a cookie flag is set to.
+/// The value of one cookie flag.
 #[derive(Debug, Clone, Copy)]
 pub enum Flag<'t> {
     Missing,
@@ -117,7 +117,7 @@ impl<'t> Flag<'t> {
         }
     }
 
-    /// The lower-cased value of a string flag.
+    /// Returns the lower-cased value of a string flag.
     pub fn string(&self, text: &str) -> Option<String> {
         match self {
             Flag::Text(found) => string_value(found.value, text).map(|s| s.to_ascii_lowercase()),

@@ -43,7 +43,7 @@ impl Grammar {
         }
     }
 
-    /// Whether type annotations and `!` are allowed.
+    /// Checks whether type annotations and `as` are allowed.
     pub fn is_typescript(self) -> bool {
         self != Grammar::JavaScript
     }
@@ -140,13 +140,13 @@ pub fn for_each_named<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
     }
 }
 
-/// The named children of `node`, comments left out.
+/// Returns the named children of `node` without comments.
 pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect()
 }
 
-/// The text of `node`.
+/// Returns the source text of `node`.
 pub fn text_of<'s>(node: Node<'_>, text: &'s str) -> &'s str {
     &text[node.byte_range()]
 }
@@ -171,8 +171,8 @@ pub fn unwrap_expression(mut node: Node<'_>) -> Node<'_> {
     }
 }
 
-/// The value of a string literal, or of a template literal without substitutions. Escapes are
-/// kept as written.
+/// Returns the value of a string literal, or of a template literal without substitutions, with
+/// escapes kept as written.
 pub fn string_value(node: Node<'_>, text: &str) -> Option<String> {
     match node.kind() {
         "string" => {
@@ -199,7 +199,7 @@ pub fn bool_value(node: Node<'_>) -> Option<bool> {
     }
 }
 
-/// The arguments of a call, comments left out; empty for a tagged template.
+/// Returns the arguments of a call without comments, or nothing for a tagged template.
 pub fn call_arguments(call: Node<'_>) -> Vec<Node<'_>> {
     match call.child_by_field_name("arguments") {
         Some(args) if args.kind() == "arguments" => named_children(args),
@@ -228,8 +228,8 @@ pub fn is_function(node: Node<'_>) -> bool {
     )
 }
 
-/// The names of a function's parameters in order; `None` for a parameter that is not a plain name
-/// (a destructuring pattern, a rest element, a default value).
+/// Returns the names of a function's parameters in order. A parameter that is not a plain name
+/// (a destructuring pattern, a rest element, a default value) gives `None`.
 pub fn parameter_names(function: Node<'_>, text: &str) -> Vec<Option<String>> {
     if let Some(single) = function.child_by_field_name("parameter") {
         return vec![Some(text_of(single, text).to_string())];

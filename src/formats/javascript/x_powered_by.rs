@@ -1,5 +1,5 @@
 //! EXP004 x-powered-by-enabled: an Express app that keeps its default `X-Powered-By: Express`
-//! response header, which tells scanners which framework to probe. The fix disables the header
+//! response header, which shows scanners which framework to probe. The fix disables the header
 //! right after the app is created, unless the app already does or uses `helmet()`, which removes
 //! it.
 
