@@ -52,7 +52,8 @@ fn grammars_load() {
 
 #[test]
 fn fixtures_snapshot() {
-    let cases: [(&str, &str, FixMode); 14] = [
+    let cases: [(&str, &str, FixMode); 15] = [
+        ("app_factory.js", "", FixMode::Unsafe),
         ("cors_credentials.js", ORIGINS, FixMode::Unsafe),
         ("xsrf_cookie.js", "", FixMode::Safe),
         ("session_cjs.js", "", FixMode::Unsafe),
@@ -256,4 +257,51 @@ fn rule_docs_parse() {
         assert_eq!(doc.format, "javascript");
         assert!(["safe", "review", "mixed"].contains(&doc.fix.as_str()), "{id}: fix = {}", doc.fix);
     }
+}
+
+#[test]
+fn tab_indentation() {
+    let text = fixture("app_factory.js");
+    let fixed = common::fixed_text(&common::run("app.js", &text, "", FixMode::Unsafe));
+    assert!(fixed.contains("\tapp.set('view engine', 'pug');\n\tapp.set('trust proxy', 1);\n\tapp.disable('x-powered-by');\n"), "{fixed}");
+    assert!(fixed.contains("\t\tcookie: { sameSite: 'lax', httpOnly: true, secure: true },\n"), "{fixed}");
+}
+
+#[test]
+fn missing_final_newline() {
+    let text = "const express = require('express');\nconst app = express()";
+    let fixed = common::fixed_text(&common::run("app.js", text, "", FixMode::Safe));
+    assert_eq!(fixed, "const express = require('express');\nconst app = express()\napp.disable('x-powered-by')");
+    common::assert_invariants("app.js", text, "", FixMode::Safe, &[]);
+}
+
+#[test]
+fn deep_nesting_no_overflow() {
+    let depth = 3000;
+    let text = format!(
+        "app.get('/', (req, res) => {{ {}res.cookie('a', 'b'){}; }});\n",
+        "f(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let result = common::run("deep.js", &text, "", FixMode::Safe);
+    assert!(!result.has_error(), "{:?}", result.problems);
+    assert!(common::fixed_text(&result).contains("res.cookie('a', 'b', { httpOnly: true, secure: true, sameSite: 'lax' })"));
+}
+
+#[test]
+fn jsx_and_module_extensions() {
+    let text = "const express = require('express');\nconst app = express();\nconst view = <main>{app.name}</main>;\n";
+    for name in ["app.jsx", "app.mjs", "app.cjs"] {
+        let result = common::run(name, text, "", FixMode::Safe);
+        assert!(!result.has_error(), "{name}: {:?}", result.problems);
+        assert!(common::fixed_text(&result).contains("app.disable('x-powered-by');"), "{name}");
+    }
+}
+
+#[test]
+fn origins_escaped_in_quotes() {
+    let text = "const cors = require(\"cors\");\napp.use(cors({ origin: true, credentials: true }));\n";
+    let config = "[cors]\nallowed_origins = [\"https://a.example.com\", \"https://b.example.com\"]\n";
+    let fixed = common::fixed_text(&common::run("app.js", text, config, FixMode::Unsafe));
+    assert!(fixed.contains("origin: [\"https://a.example.com\", \"https://b.example.com\"]"), "{fixed}");
 }

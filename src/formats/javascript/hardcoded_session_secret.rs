@@ -58,7 +58,7 @@ fn check_value(script: &Script, variable: &str, package: SessionPackage, key: &s
         if key == "keys" || package == SessionPackage::CookieSession { format!("[{env}]") } else { env.clone() }
     } else if unwrapped.kind() == "binary_expression" && fallback_is_literal(unwrapped, text) {
         let left = unwrapped.child_by_field_name("left")?;
-        let message = format!("the session `{key}` falls back to a hard-coded string when the environment does not set it");
+        let message = format!("the {} `{key}` falls back to a hard-coded string when the environment does not set it", package.name());
         return Some(
             Finding::new(ID, value.byte_range(), message)
                 .with_fix(Fix::review(vec![Edit::replace(value.byte_range(), text_of(left, text).to_string())]))

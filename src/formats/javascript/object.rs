@@ -64,8 +64,7 @@ fn quote_of(object: Node<'_>, script: &Script) -> char {
 
 /// Quotes `value` in the quote style of `object`.
 pub fn quoted_in(object: Node<'_>, script: &Script, value: &str) -> String {
-    let q = quote_of(object, script);
-    format!("{q}{value}{q}")
+    super::syntax::quote(value, quote_of(object, script))
 }
 
 /// Edits that add `properties` (key, value source) at the end of `object`, in its style.

@@ -379,7 +379,7 @@ impl<'t> Script<'t> {
 
     /// Quotes `value` in the file's quote style.
     pub fn quoted(&self, value: &str) -> String {
-        format!("{q}{value}{q}", q = self.quote)
+        super::syntax::quote(value, self.quote)
     }
 }
 

@@ -190,7 +190,22 @@ pub fn string_value(node: Node<'_>, text: &str) -> Option<String> {
     }
 }
 
-/// `Some(true)` or `Some(false)` for a boolean literal.
+/// Writes `value` as a string literal with quote character `quote`, escaping backslashes and that
+/// quote.
+pub fn quote(value: &str, quote: char) -> String {
+    let mut literal = String::with_capacity(value.len() + 2);
+    literal.push(quote);
+    for c in value.chars() {
+        if c == '\\' || c == quote {
+            literal.push('\\');
+        }
+        literal.push(c);
+    }
+    literal.push(quote);
+    literal
+}
+
+/// Returns `Some(true)` or `Some(false)` for a boolean literal.
 pub fn bool_value(node: Node<'_>) -> Option<bool> {
     match node.kind() {
         "true" => Some(true),
@@ -268,6 +283,12 @@ mod tests {
         assert!(parse("const a = <div>{x}</div>;\n", Grammar::JavaScript).is_ok());
         assert!(parse("const a: number = 1 as number;\n", Grammar::TypeScript).is_ok());
         assert!(parse("const a = <T,>(x: T) => <b>{x}</b>;\n", Grammar::Tsx).is_ok());
+    }
+
+    #[test]
+    fn quote_escapes() {
+        assert_eq!(quote("a'b\\c", '\''), "'a\\'b\\\\c'");
+        assert_eq!(quote("a'b", '"'), "\"a'b\"");
     }
 
     #[test]
