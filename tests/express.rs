@@ -305,3 +305,27 @@ fn origins_escaped_in_quotes() {
     let fixed = common::fixed_text(&common::run("app.js", text, config, FixMode::Unsafe));
     assert!(fixed.contains("origin: [\"https://a.example.com\", \"https://b.example.com\"]"), "{fixed}");
 }
+
+#[test]
+fn truncated_fixtures_never_panic() {
+    let names = ["session_cjs.js", "namespace_const.ts", "controller.ts", "one_line.js", "cors_typescript.ts", "view.tsx"];
+    for name in names {
+        let text = fixture(name);
+        let cuts = (0..text.len()).step_by(5).filter(|cut| text.is_char_boundary(*cut));
+        for cut in cuts {
+            let part = &text[..cut];
+            let result = common::run(name, part, ORIGINS, FixMode::Unsafe);
+            let internal: Vec<_> = result
+                .problems
+                .iter()
+                .filter(|p| matches!(p, Problem::Error { message } if message.contains("internal error")))
+                .collect();
+            assert!(internal.is_empty(), "{name} cut at {cut}: {internal:?}");
+            if let Some(fixed) = &result.fixed {
+                assert_eq!(syntax_error(Path::new(name), fixed), None, "{name} cut at {cut}: fixed text does not parse");
+                let second = common::run(name, fixed, ORIGINS, FixMode::Unsafe);
+                assert!(second.fixed.is_none(), "{name} cut at {cut}: a second run changed the text");
+            }
+        }
+    }
+}
