@@ -329,3 +329,30 @@ fn truncated_fixtures_never_panic() {
         }
     }
 }
+
+#[test]
+fn cors_credentials_without_origin() {
+    let text = "const cors = require('cors');\napp.use(cors({ credentials: true }));\n";
+    let fixed = common::fixed_text(&common::run("app.js", text, ORIGINS, FixMode::Unsafe));
+    assert_eq!(fixed, "const cors = require('cors');\napp.use(cors({ credentials: true, origin: ['https://app.example.com'] }));\n");
+}
+
+#[test]
+fn same_site_none_any_case() {
+    let text = "const session = require('express-session');\napp.use(session({ secret: process.env.S, cookie: { sameSite: 'None' } }));\n";
+    let result = common::run("app.js", text, "", FixMode::Unsafe);
+    assert_eq!(common::fixed_text(&result), "const session = require('express-session');\napp.use(session({ secret: process.env.S, cookie: { sameSite: 'None', secure: true } }));\n");
+    let messages: Vec<&str> = result.fixed_findings.iter().map(|d| d.finding.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("browsers reject")), "{messages:?}");
+}
+
+#[test]
+fn session_without_app_in_file() {
+    let text = "import session from 'express-session';\nexport const sessions = session({ secret: process.env.S, cookie: { sameSite: 'lax' } });\n";
+    let result = common::run("session.mjs", text, "", FixMode::Unsafe);
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.contains("cookie: { sameSite: 'lax', secure: true }"), "{fixed}");
+    assert!(!fixed.contains("trust proxy"), "{fixed}");
+    let notes: Vec<&String> = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).collect();
+    assert!(notes.iter().any(|n| n.contains("creates no Express app")), "{notes:?}");
+}

@@ -148,8 +148,11 @@ fn secure_finding<'t>(
                     app.name
                 ));
             }
-            None => notes.push(format!(
+            None if script.apps.is_empty() => notes.push(format!(
                 "this file creates no Express app: behind a TLS-terminating proxy, the app that mounts this middleware needs `app.{trust}`"
+            )),
+            None => notes.push(format!(
+                "this file creates several Express apps and cinch cannot tell which one mounts this middleware: behind a TLS-terminating proxy, that app needs `app.{trust}`"
             )),
         }
     }
