@@ -23,7 +23,7 @@ impl Property<'_> {
 }
 
 /// The name of a property: a bare key, a quoted key, a shorthand name or a method name.
-fn key_name<'s>(property: Node<'_>, text: &'s str) -> Option<String> {
+fn key_name(property: Node<'_>, text: &str) -> Option<String> {
     let key = match property.kind() {
         "pair" => property.child_by_field_name("key")?,
         "method_definition" => property.child_by_field_name("name")?,
@@ -41,8 +41,8 @@ fn key_name<'s>(property: Node<'_>, text: &'s str) -> Option<String> {
 pub fn property<'t>(object: Node<'t>, key: &str, text: &str) -> Option<Property<'t>> {
     named_children(object)
         .into_iter()
-        .filter(|child| key_name(*child, text).as_deref() == Some(key))
-        .last()
+        .rev()
+        .find(|child| key_name(*child, text).as_deref() == Some(key))
         .map(|node| Property { node, value: if node.kind() == "pair" { node.child_by_field_name("value").unwrap_or(node) } else { node } })
 }
 
