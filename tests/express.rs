@@ -356,3 +356,25 @@ fn session_without_app_in_file() {
     let notes: Vec<&String> = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).collect();
     assert!(notes.iter().any(|n| n.contains("creates no Express app")), "{notes:?}");
 }
+
+#[test]
+fn cookie_handler_shapes() {
+    let cases: [(&str, &str, bool); 11] = [
+        ("a.js", "f((req, res) => res.cookie('a', 'b'));", true),
+        ("a.js", "f((_req, res) => res.cookie('a', 'b'));", true),
+        ("a.js", "f(function (request, response) { response.cookie('a', 'b'); });", true),
+        ("a.js", "f((err, req, res, next) => res.cookie('a', 'b'));", true),
+        ("a.js", "app.get('/', (a, b) => b.cookie('a', 'b'));", true),
+        ("a.ts", "f((ctx: Context, out: Response) => out.cookie('a', 'b'));", true),
+        ("a.js", "f((store, cookies) => cookies.cookie('a', 'b'));", false),
+        ("a.js", "f((req, res) => res.cookie('a'));", false),
+        ("a.js", "f((req, res) => other.cookie('a', 'b'));", false),
+        ("a.js", "f((req, res) => { const g = (res) => res.cookie('a', 'b'); });", false),
+        ("a.js", "f((req, res, next, extra) => res.cookie('a', 'b'));", false),
+    ];
+    for (name, text, expected) in cases {
+        let result = common::run(name, text, "", FixMode::None);
+        let found = result.remaining.iter().any(|d| d.finding.rule == "EXP002");
+        assert_eq!(found, expected, "{text}");
+    }
+}

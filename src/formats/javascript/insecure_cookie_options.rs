@@ -166,8 +166,9 @@ fn is_handler(function: Node<'_>, params: &[Option<String>], position: usize, te
     if !arity || !params.iter().all(Option::is_some) {
         return false;
     }
-    let request = params[position - 1].as_deref().unwrap_or("").to_ascii_lowercase();
-    let response = params[position].as_deref().unwrap_or("").to_ascii_lowercase();
+    // A leading underscore marks an unused parameter (`_req`) in TypeScript and ESLint setups.
+    let plain = |index: usize| params[index].as_deref().unwrap_or("").trim_start_matches('_').to_ascii_lowercase();
+    let (request, response) = (plain(position - 1), plain(position));
     if request.starts_with("req") && response.starts_with("res") {
         return true;
     }
