@@ -378,3 +378,15 @@ fn cookie_handler_shapes() {
         assert_eq!(found, expected, "{text}");
     }
 }
+
+#[test]
+fn shared_options_stay_readable() {
+    let text = "const opts = { path: '/' };\n\
+        app.use((req, res, next) => {\n  res.cookie('XSRF-TOKEN', 't', opts);\n  res.cookie('sid', 's', opts);\n  next();\n});\n";
+    let result = common::run("app.js", text, "", FixMode::Safe);
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.starts_with("const opts = { path: '/', secure: true, sameSite: 'lax' };\n"), "{fixed}");
+    assert!(!fixed.contains("httpOnly"), "{fixed}");
+    let notes: Vec<&String> = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).collect();
+    assert!(notes.iter().any(|n| n.contains("also serve cookie `XSRF-TOKEN`")), "{notes:?}");
+}

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use super::object::{add_properties, quoted_in};
 use super::script::{Options, Script};
 use super::session::Flag;
-use super::syntax::{call_arguments, is_function, method_call, named_children, parameter_names, string_value, text_of};
+use super::syntax::{call_arguments, is_function, method_call, named_children, parameter_names, string_value, text_of, unwrap_expression};
 use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
@@ -76,11 +76,13 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
         }
     };
 
+    // Options held in a `const` may also serve a cookie that scripts read, which must stay readable.
+    let sharer = if readable { None } else { readable_sharer(script, ctx, *options_arg, call) };
     let mut edits = Vec::new();
     let mut missing: Vec<(&str, String)> = Vec::new();
     let mut problems = Vec::new();
     let http_only = Flag::read(object, "httpOnly", text);
-    if !readable {
+    if !readable && sharer.is_none() {
         match http_only {
             Flag::Missing => {
                 problems.push("no `httpOnly`");
@@ -125,7 +127,36 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     if readable && !matches!(http_only, Flag::True(_)) {
         finding = finding.with_note(readable_note());
     }
+    if let Some(other) = sharer {
+        finding = finding.with_note(format!(
+            "`httpOnly` is left out: these options also serve cookie `{other}`, which `cookies.readable_by_scripts` lists as read by browser scripts; give {cookie_label} options of its own to make it `httpOnly`"
+        ));
+    }
     Some(finding)
+}
+
+/// Returns the name of another cookie, listed in `cookies.readable_by_scripts`, whose
+/// `res.cookie(...)` call passes the same `const` options as `call`.
+fn readable_sharer(script: &Script, ctx: &RuleContext, options: Node<'_>, call: Node<'_>) -> Option<String> {
+    let text = script.text;
+    let options = unwrap_expression(options);
+    if options.kind() != "identifier" {
+        return None;
+    }
+    let shared = text_of(options, text);
+    script.calls.iter().filter(|other| other.id() != call.id()).find_map(|other| {
+        let (receiver, method) = method_call(*other, text)?;
+        let args = call_arguments(*other);
+        if method != "cookie" || args.len() != 3 || !is_response(receiver, text) {
+            return None;
+        }
+        let passed = unwrap_expression(args[2]);
+        if passed.kind() != "identifier" || text_of(passed, text) != shared {
+            return None;
+        }
+        let name = string_value(args[0], text)?;
+        is_readable(&name, &ctx.settings.cookies.readable_by_scripts).then_some(name)
+    })
 }
 
 /// Checks whether `receiver` (or the root of a chain such as `res.status(200)`) is the response
