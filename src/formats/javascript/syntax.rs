@@ -292,6 +292,35 @@ mod tests {
     }
 
     #[test]
+    fn modern_syntax_parses() {
+        let javascript = [
+            "a?.b ?? c; x ??= 1; y ||= 2;",
+            "class A { #secret = 1; static { init(); } get #x() { return this.#secret; } }",
+            "const data = await fetch(url);",
+            "import config from './config.json' with { type: 'json' };",
+            "const re = /[\\p{L}]/v;",
+            "const view = <><A {...props} /></>;",
+            "@decorate class B {}",
+            "export * as helpers from './helpers.js';",
+        ];
+        for snippet in javascript {
+            assert!(parse(snippet, Grammar::JavaScript).is_ok(), "{snippet}");
+        }
+        let typescript = [
+            "enum Mode { A = 1, B }",
+            "function f<T extends object>(x: T): asserts x is T {}",
+            "class C { constructor(private readonly a: string, public b?: number) {} }",
+            "const o = { a: 1 } as const satisfies Record<string, number>;",
+            "type K = `prefix-${string}`; let k!: K;",
+            "abstract class D { abstract run(): void; accessor count = 0; }",
+            "import type { Request } from 'express'; export type { Request };",
+        ];
+        for snippet in typescript {
+            assert!(parse(snippet, Grammar::TypeScript).is_ok(), "{snippet}");
+        }
+    }
+
+    #[test]
     fn parse_error_position() {
         let error = parse("const a = 1;\nconst = ;\n", Grammar::JavaScript).unwrap_err();
         assert_eq!(error.offset.map(|o| o >= 13), Some(true), "{error:?}");
