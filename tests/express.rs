@@ -390,3 +390,11 @@ fn shared_options_stay_readable() {
     let notes: Vec<&String> = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).collect();
     assert!(notes.iter().any(|n| n.contains("also serve cookie `XSRF-TOKEN`")), "{notes:?}");
 }
+
+#[test]
+fn typescript_secret_fallback() {
+    let text = "import session from 'express-session';\napp.use(session({ secret: process.env.KEY ?? 'dev' }));\n";
+    let fixed = common::fixed_text(&common::run("app.ts", text, "", FixMode::Unsafe));
+    assert!(fixed.contains("secret: process.env.KEY as string,"), "{fixed}");
+    common::assert_invariants("app.ts", text, "", FixMode::Unsafe, &[]);
+}

@@ -58,10 +58,16 @@ fn check_value(script: &Script, variable: &str, package: SessionPackage, key: &s
         if key == "keys" || package == SessionPackage::CookieSession { format!("[{env}]") } else { env.clone() }
     } else if unwrapped.kind() == "binary_expression" && fallback_is_literal(unwrapped, text) {
         let left = unwrapped.child_by_field_name("left")?;
+        // Without the fallback the value may be undefined, which strict TypeScript rejects for a secret.
+        let without_fallback = if script.grammar.is_typescript() && left.kind() != "as_expression" {
+            format!("{} as string", text_of(left, text))
+        } else {
+            text_of(left, text).to_string()
+        };
         let message = format!("the {} `{key}` falls back to a hard-coded string when the environment does not set it", package.name());
         return Some(
             Finding::new(ID, value.byte_range(), message)
-                .with_fix(Fix::review(vec![Edit::replace(value.byte_range(), text_of(left, text).to_string())]))
+                .with_fix(Fix::review(vec![Edit::replace(value.byte_range(), without_fallback)]))
                 .with_note("without the fallback, a missing variable shows up at once instead of every deployment sharing a public secret"),
         );
     } else {
