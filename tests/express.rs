@@ -398,3 +398,11 @@ fn typescript_secret_fallback() {
     assert!(fixed.contains("secret: process.env.KEY as string,"), "{fixed}");
     common::assert_invariants("app.ts", text, "", FixMode::Unsafe, &[]);
 }
+
+#[test]
+fn helmet_keeping_powered_by() {
+    let text = "const express = require('express');\nconst helmet = require('helmet');\nconst app = express();\napp.use(helmet({ xPoweredBy: false }));\n";
+    let result = common::run("app.js", text, "", FixMode::None);
+    let rules: Vec<&str> = result.remaining.iter().map(|d| d.finding.rule).collect();
+    assert_eq!(rules, vec!["EXP004"]);
+}

@@ -236,12 +236,20 @@ impl<'t> Script<'t> {
     fn note_setting(&mut self, call: Node<'t>) {
         let text = self.text;
         if self.callee_package(call) == Some(Package::Helmet) {
-            self.uses_helmet = true;
+            // `xPoweredBy: false`, or its older name `hidePoweredBy: false`, keeps the header.
+            let keeps_header = call_arguments(call).first().is_some_and(|options| {
+                let options = unwrap_expression(*options);
+                options.kind() == "object"
+                    && ["xPoweredBy", "hidePoweredBy"].iter().any(|key| {
+                        super::object::property(options, key, text).is_some_and(|p| bool_value(p.value) == Some(false))
+                    })
+            });
+            self.uses_helmet |= !keeps_header;
             return;
         }
         let Some((object, method)) = method_call(call, text) else { return };
         if self.package_of(object) == Some(Package::Helmet) {
-            // `helmet.hidePoweredBy()` in helmet 4 to 6, `helmet.xPoweredBy()` in helmet 7 and later.
+            // The standalone middleware has two names: `xPoweredBy` and the older `hidePoweredBy`.
             if method == "hidePoweredBy" || method == "xPoweredBy" {
                 self.uses_helmet = true;
             }
