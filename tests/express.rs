@@ -406,3 +406,11 @@ fn helmet_keeping_powered_by() {
     let rules: Vec<&str> = result.remaining.iter().map(|d| d.finding.rule).collect();
     assert_eq!(rules, vec!["EXP004"]);
 }
+
+#[test]
+fn session_proxy_option() {
+    let text = "const express = require('express');\nconst session = require('express-session');\nconst app = express();\napp.disable('x-powered-by');\n\
+        app.use(session({ secret: process.env.S, proxy: true, cookie: { secure: true, sameSite: 'lax' } }));\n";
+    let result = common::run("app.js", text, "", FixMode::Unsafe);
+    assert!(result.remaining.is_empty() && result.fixed.is_none(), "{:?}", result.remaining);
+}

@@ -137,7 +137,7 @@ fn secure_finding<'t>(
 ) -> Finding {
     let mut notes = Vec::new();
     let package = session.package.name();
-    if !script.trusts_proxy {
+    if session.needs_trust_proxy(script) {
         let hops = ctx.settings.express.trust_proxy_hops;
         let trust = format!("set({}, {hops})", script.quoted("trust proxy"));
         match script.app_for(session.call) {

@@ -26,6 +26,9 @@ impl<'t> Rule<Script<'t>> for ProxyNotTrusted {
         let hops = ctx.settings.express.trust_proxy_hops;
         let mut findings = Vec::new();
         for session in session_calls(script) {
+            if !session.needs_trust_proxy(script) {
+                continue;
+            }
             let CookieFlags::Object { object, .. } = session.cookie(script) else { continue };
             let flag = Flag::read(object, "secure", script.text);
             let secure = match flag {

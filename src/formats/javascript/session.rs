@@ -39,6 +39,20 @@ impl<'t> SessionCall<'t> {
         self.call.child_by_field_name("function").unwrap_or(self.call)
     }
 
+    /// Checks whether the app's `trust proxy` setting matters for this call: it does unless
+    /// express-session is told to trust the proxy itself with `proxy: true`.
+    pub fn needs_trust_proxy(&self, script: &Script<'t>) -> bool {
+        if script.trusts_proxy {
+            return false;
+        }
+        match (self.package, self.options) {
+            (SessionPackage::ExpressSession, Some(Options::Object(options))) => {
+                !matches!(Flag::read(options, "proxy", script.text), Flag::True(_))
+            }
+            _ => true,
+        }
+    }
+
     /// Finds the object with the cookie flags, or the reason cinch cannot see them.
     pub fn cookie(&self, script: &Script<'t>) -> CookieFlags<'t> {
         let options = match self.options {
