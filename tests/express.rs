@@ -87,9 +87,9 @@ fn examples_snapshot() {
 fn cors_origin_true_and_regex() {
     let text = fixture("cors_credentials.js");
     let fixed = common::fixed_text(&common::run("app.js", &text, ORIGINS, FixMode::Unsafe));
-    let expected = "const cors = require('cors');\n\n\
-        app.use('/api', cors({ origin: ['https://app.example.com'], credentials: true }));\n\
-        app.use('/embed', cors({ origin: /^https:\\/\\/([a-z0-9-]+\\.)*partner\\.example$/, credentials: true }));\n";
+    let expected = "const corsMiddleware = require('cors');\n\n\
+        server.use('/v1', corsMiddleware({ credentials: true, origin: ['https://app.example.com'] }));\n\
+        server.use('/widgets', corsMiddleware({ credentials: true, origin: /^https:\\/\\/([a-z0-9-]+\\.)*affiliate\\.example$/ }));\n";
     assert_eq!(fixed, expected);
 }
 
@@ -115,8 +115,8 @@ fn cors_safe_mode_untouched() {
 fn xsrf_cookie_stays_readable() {
     let text = fixture("xsrf_cookie.js");
     let result = common::run("csrf.js", &text, "", FixMode::Safe);
-    let expected = "app.use((req, res, next) => {\n  \
-        res.cookie('XSRF-TOKEN', req.csrfToken(), { sameSite: 'strict', path: '/', secure: true });\n  \
+    let expected = "router.use(function issueToken(request, response, next) {\n  \
+        response.cookie('XSRF-TOKEN', request.csrfToken(), { path: '/', sameSite: 'strict', secure: true });\n  \
         next();\n});\n";
     assert_eq!(common::fixed_text(&result), expected);
     let notes = result.fixed_findings.iter().flat_map(|d| d.finding.notes.iter()).cloned().collect::<Vec<_>>().join("\n");
@@ -128,7 +128,7 @@ fn readable_list_from_config() {
     let text = fixture("xsrf_cookie.js");
     let config = "[cookies]\nreadable_by_scripts = []\n";
     let fixed = common::fixed_text(&common::run("csrf.js", &text, config, FixMode::Safe));
-    assert!(fixed.contains("path: '/', httpOnly: true, secure: true }"), "{fixed}");
+    assert!(fixed.contains("sameSite: 'strict', httpOnly: true, secure: true }"), "{fixed}");
 }
 
 #[test]
