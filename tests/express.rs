@@ -414,3 +414,10 @@ fn session_proxy_option() {
     let result = common::run("app.js", text, "", FixMode::Unsafe);
     assert!(result.remaining.is_empty() && result.fixed.is_none(), "{:?}", result.remaining);
 }
+
+#[test]
+fn cors_origin_method() {
+    let text = "import cors from 'cors';\napp.use(cors({\n  credentials: true,\n  origin(origin, done) {\n    done(null, true);\n  },\n}));\n";
+    let fixed = common::fixed_text(&common::run("app.mjs", text, ORIGINS, FixMode::Unsafe));
+    assert_eq!(fixed, "import cors from 'cors';\napp.use(cors({\n  credentials: true,\n  origin: ['https://app.example.com'],\n}));\n");
+}

@@ -83,7 +83,15 @@ fn check_call<'t>(script: &Script<'t>, origins: Option<&[String]>, call: Node<'t
         if credentials {
             let finding = Finding::new(ID, origin.node.byte_range(), format!("`cors` {why} and allows credentials, so any website can make requests with the user's cookies"))
                 .with_note("the fix limits CORS to the configured origins; clients on other origins lose access");
-            findings.push(with_fix_or_key(finding, origins, |origins| vec![Edit::replace(origin.value.byte_range(), array(origins))]));
+            // A method (`origin(value, callback) { ... }`) is replaced with a whole property.
+            let edit = |origins: &[String]| {
+                if origin.is_pair() {
+                    vec![Edit::replace(origin.value.byte_range(), array(origins))]
+                } else {
+                    vec![Edit::replace(origin.node.byte_range(), format!("origin: {}", array(origins)))]
+                }
+            };
+            findings.push(with_fix_or_key(finding, origins, edit));
         }
         return;
     }
