@@ -39,8 +39,8 @@ impl<'t> SessionCall<'t> {
         self.call.child_by_field_name("function").unwrap_or(self.call)
     }
 
-    /// Checks whether the app's `trust proxy` setting matters for this call: it does unless
-    /// express-session is told to trust the proxy itself with `proxy: true`.
+    /// Checks whether this call needs the app's `trust proxy` setting, which it does unless the
+    /// file already sets it or express-session trusts the proxy itself through `proxy: true`.
     pub fn needs_trust_proxy(&self, script: &Script<'t>) -> bool {
         if script.trusts_proxy {
             return false;
