@@ -136,6 +136,13 @@ pub trait Format: Send + Sync {
 
     fn comment_syntax(&self, path: &Path) -> CommentSyntax;
 
+    /// Parses `source` and joins the parsed pieces back into text, for the lossless-parser checks
+    /// of the property tests and fuzz targets. `None` when the format keeps no pieces of its own
+    /// (tree-sitter trees are lossless by construction).
+    fn round_trip(&self, _source: &SourceFile) -> Option<Result<String, ParseError>> {
+        None
+    }
+
     /// Parses `source` and runs the enabled rules. An `Err(CheckError::Parse)` from this call on
     /// text produced by fixes makes the engine revert them.
     fn check(&self, source: &SourceFile, ctx: &RuleContext) -> Result<Vec<Finding>, CheckError>;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::finding::Finding;
-use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, Rule, RuleContext};
+use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, ParseError, Rule, RuleContext};
 use crate::source::SourceFile;
 
 pub mod conf;
@@ -55,6 +55,14 @@ impl Format for PgHbaFormat {
         };
         run_rules(&PgHbaFormat::rules(), &file, ctx)
     }
+
+    fn round_trip(&self, source: &SourceFile) -> Option<Result<String, ParseError>> {
+        Some(match hba::parse(&source.text) {
+            Ok(file) => Ok(file.pieces.iter().map(|piece| &file.text[piece.range.clone()]).collect()),
+            Err(HbaError::Parse(error)) => Err(error),
+            Err(HbaError::Template(message)) => Err(ParseError::new(message, None)),
+        })
+    }
 }
 
 pub struct PostgresqlConfFormat;
@@ -87,6 +95,10 @@ impl Format for PostgresqlConfFormat {
     fn check(&self, source: &SourceFile, ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
         let file = conf::parse(&source.text)?;
         run_rules(&PostgresqlConfFormat::rules(), &file, ctx)
+    }
+
+    fn round_trip(&self, source: &SourceFile) -> Option<Result<String, ParseError>> {
+        Some(conf::parse(&source.text).map(|file| file.pieces.iter().map(|piece| &source.text[piece.range.clone()]).collect()))
     }
 }
 
