@@ -1,0 +1,714 @@
+//! DKR001 container-runs-as-root: the final stage of a Dockerfile runs as root, because neither
+//! it nor a stage it is built from sets a `USER`, or because its last `USER` is root.
+//!
+//! A process that runs as root inside a container is root on the host as soon as it escapes the
+//! container (a kernel or runtime bug, a mounted Docker socket, a privileged flag added later).
+//! Kubernetes `runAsNonRoot` rejects such images, and it can only verify a numeric `USER`.
+//!
+//! The fix adds a `USER` to the final stage, after its last `RUN` (so that package installs and
+//! other root-only build steps keep working) and before the `CMD`/`ENTRYPOINT` that follows it.
+//! The user comes from what the file and its base image offer, in this order: a user the file
+//! creates, a user the base image ships (node, .NET 8), a non-root user the file switched to
+//! earlier, a new user created with the base image's own tools, or a bare numeric id where no
+//! tool exists. Images that already run as non-root get no finding. When the entrypoint switches
+//! user itself (gosu, su-exec, ...), it needs to start as root, so the finding is only reported.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::edit::{Edit, Fix};
+use crate::finding::Finding;
+use crate::rule::{Rule, RuleContext};
+
+use super::images::{classify, Base, ImageRef};
+use super::parser::{parse_arg, Dockerfile, Instruction, PieceKind, Stage};
+use super::shell;
+
+pub struct ContainerRunsAsRoot;
+
+const ID: &str = "DKR001";
+
+/// How many root-owned paths the notes name before summarising the rest.
+const MAX_PATH_NOTES: usize = 5;
+
+impl Rule<Dockerfile> for ContainerRunsAsRoot {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check(&self, file: &Dockerfile, ctx: &RuleContext) -> Vec<Finding> {
+        let Some(final_index) = file.stages.len().checked_sub(1) else {
+            return Vec::new();
+        };
+        let view = FileView::new(file, ctx);
+        let chain = view.chain(final_index);
+        let final_stage = &file.stages[final_index];
+
+        // Decide who the container runs as.
+        let (user_instruction, base) = match view.effective_user(&chain) {
+            EffectiveUser::NonRoot => return Vec::new(),
+            EffectiveUser::Root(index) => (Some(index), view.base(&chain)),
+            EffectiveUser::Default(base) => match base {
+                Base::AlreadyNonRoot(_) => return Vec::new(),
+                base => (None, base),
+            },
+        };
+
+        let from = &file.instructions[final_stage.from];
+        let from_range = from.keyword_range.start..from.args_range.end.max(from.keyword_range.end);
+        let identity = if base == Base::Windows { "ContainerAdministrator" } else { "root" };
+        let (range, message) = match user_instruction {
+            Some(index) if final_stage.instructions.contains(&index) => {
+                let instruction = &file.instructions[index];
+                let value = instruction.args.trim();
+                (
+                    instruction.keyword_range.start..instruction.args_range.end.max(instruction.keyword_range.end),
+                    format!("the final stage's last USER is `{value}`, so the container runs as {identity}"),
+                )
+            }
+            Some(index) => {
+                let value = file.instructions[index].args.trim();
+                (from_range, format!("the final stage inherits `USER {value}` from the stage it is built from, so the container runs as {identity}"))
+            }
+            None => {
+                let subject = if chain.len() > 1 { "the final stage and the stages it is built from set" } else { "the final stage sets" };
+                (from_range, format!("{subject} no USER, so the container runs as {identity}"))
+            }
+        };
+        let mut finding = Finding::new(ID, range, message);
+
+        // An entrypoint that switches user itself must start as root.
+        if let Some((tool, place)) = view.privilege_drop(&chain) {
+            return vec![finding.with_note(format!(
+                "no fix: {place} switches to another user with `{tool}`, which needs to start as root; \
+                 a USER would make it fail. Suppress this finding with a reason, or drop `{tool}` and set USER"
+            ))];
+        }
+
+        let plan = view.plan_user(&chain, &base);
+        for note in &plan.notes {
+            finding = finding.with_note(note.clone());
+        }
+        // Windows paths and ACLs work differently; the notes below read Linux paths.
+        if base != Base::Windows {
+            for note in view.ownership_notes(&chain) {
+                finding = finding.with_note(note);
+            }
+        }
+        if let Some(note) = view.low_port_note(&chain) {
+            finding = finding.with_note(note);
+        }
+        let edits = view.edits(final_stage, user_instruction, &plan);
+        vec![finding.with_fix(Fix::review(edits))]
+    }
+}
+
+/// Who the final stage runs as.
+enum EffectiveUser {
+    /// The last `USER` in the chain names a non-root user (or one cinch cannot resolve).
+    NonRoot,
+    /// The last `USER` in the chain, at this instruction index, is root.
+    Root(usize),
+    /// No stage of the chain sets `USER`; the base image's default applies.
+    Default(Base),
+}
+
+/// The user the fix switches to.
+struct UserPlan {
+    /// The value of the new `USER` instruction.
+    user: String,
+    /// The arguments of a `RUN` that creates the user, one string per continuation line.
+    create: Option<Vec<String>>,
+    notes: Vec<String>,
+}
+
+/// The parsed file together with what the rule needs to look up in it.
+struct FileView<'a> {
+    file: &'a Dockerfile,
+    ctx: &'a RuleContext<'a>,
+}
+
+impl<'a> FileView<'a> {
+    fn new(file: &'a Dockerfile, ctx: &'a RuleContext<'a>) -> Self {
+        FileView { file, ctx }
+    }
+
+    /// Returns the stage indexes from `stage` back through the stages it is built `FROM`.
+    fn chain(&self, stage: usize) -> Vec<usize> {
+        let mut chain = vec![stage];
+        let mut current = stage;
+        while let Some(parent) = self.parent_stage(current) {
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+            current = parent;
+        }
+        chain
+    }
+
+    /// Returns the earlier stage that `stage` is built from, if its image names one.
+    fn parent_stage(&self, stage: usize) -> Option<usize> {
+        let image = self.resolved_image(&self.file.stages[stage])?.to_ascii_lowercase();
+        self.file.stages[..stage].iter().rposition(|earlier| earlier.name.as_deref() == Some(image.as_str()))
+    }
+
+    /// Returns the stage's image with global `ARG` defaults substituted, or `None` when an
+    /// argument has no default.
+    fn resolved_image(&self, stage: &Stage) -> Option<String> {
+        substitute(&stage.image, &self.file.global_args)
+    }
+
+    /// Returns what the external image at the root of `chain` offers.
+    fn base(&self, chain: &[usize]) -> Base {
+        let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+        match self.resolved_image(root) {
+            Some(image) => classify(&ImageRef::parse(&image)),
+            None => Base::Unknown,
+        }
+    }
+
+    /// Instructions of the chain in build order: the root stage's first, the final stage's last.
+    fn chain_instructions(&self, chain: &[usize]) -> Vec<&'a Instruction> {
+        chain
+            .iter()
+            .rev()
+            .flat_map(|&stage| self.file.stages[stage].instructions.iter().map(|&index| &self.file.instructions[index]))
+            .collect()
+    }
+
+    fn effective_user(&self, chain: &[usize]) -> EffectiveUser {
+        let base = self.base(chain);
+        for &stage in chain {
+            let last_user = self.file.stages[stage].instructions.iter().rev().find(|&&index| self.file.instructions[index].keyword == "USER");
+            if let Some(&index) = last_user {
+                let value = self.expand(&self.file.instructions[index].args, chain);
+                return if is_root(&value, &base) { EffectiveUser::Root(index) } else { EffectiveUser::NonRoot };
+            }
+        }
+        EffectiveUser::Default(base)
+    }
+
+    /// Substitutes variables from the chain's `ARG` and `ENV` defaults and the global `ARG`s.
+    /// Unknown variables are left as written.
+    fn expand(&self, value: &str, chain: &[usize]) -> String {
+        let mut known: Vec<(String, Option<String>)> = self.file.global_args.clone();
+        for instruction in self.chain_instructions(chain) {
+            if instruction.keyword == "ARG" || instruction.keyword == "ENV" {
+                known.extend(parse_arg(&instruction.args));
+            }
+        }
+        known.reverse();
+        substitute(value, &known).unwrap_or_else(|| value.to_string())
+    }
+
+    /// Returns the tool with which the effective `ENTRYPOINT`/`CMD`, or a script it runs,
+    /// switches user, and a description of where it was found.
+    fn privilege_drop(&self, chain: &[usize]) -> Option<(String, String)> {
+        let instructions = self.chain_instructions(chain);
+        let last_of = |keyword: &str| instructions.iter().rev().find(|instruction| instruction.keyword == keyword).copied();
+        for instruction in [last_of("ENTRYPOINT"), last_of("CMD")].into_iter().flatten() {
+            let words: Vec<String> = match instruction.json_args() {
+                Some(words) => words,
+                None => shell::commands(&instruction.args).concat(),
+            };
+            let commands = match instruction.json_args() {
+                Some(words) => words.iter().flat_map(|word| shell::commands(word)).chain([words.clone()]).collect(),
+                None => shell::commands(&instruction.args),
+            };
+            if let Some(tool) = shell::privilege_drop(&commands) {
+                return Some((tool, format!("the {}", instruction.keyword)));
+            }
+            for word in &words {
+                let Some((script_path, script)) = self.copied_script(word, &instructions) else { continue };
+                if let Some(tool) = shell::privilege_drop(&shell::commands(script)) {
+                    return Some((tool, format!("the {} script `{}`", instruction.keyword, script_path.display())));
+                }
+            }
+        }
+        None
+    }
+
+    /// Finds the project file that a `COPY`/`ADD` put at the path `command` names, and returns
+    /// its path and text. The build context is taken to be the Dockerfile's directory.
+    fn copied_script(&self, command: &str, instructions: &[&Instruction]) -> Option<(PathBuf, &'a str)> {
+        if command.starts_with('-') || command.is_empty() {
+            return None;
+        }
+        let command_name = command.rsplit('/').next()?;
+        let dockerfile_dir = self.ctx.path.parent().unwrap_or(Path::new(""));
+        let mut workdir = String::from("/");
+        for instruction in instructions {
+            if instruction.keyword == "WORKDIR" {
+                workdir = join_container_path(&workdir, instruction.args.trim());
+                continue;
+            }
+            if !matches!(instruction.keyword.as_str(), "COPY" | "ADD") || instruction.flag("from").is_some() {
+                continue;
+            }
+            let Some((sources, destination)) = copy_operands(instruction) else { continue };
+            let destination = join_container_path(&workdir, &destination);
+            for source in &sources {
+                let source_name = source.trim_end_matches('/').rsplit('/').next().unwrap_or(source);
+                let candidates = [
+                    (format!("{}/{}", destination.trim_end_matches('/'), source_name), source.clone()),
+                    (destination.clone(), source.clone()),
+                    (format!("{}/{}", destination.trim_end_matches('/'), command_name), format!("{}/{}", source.trim_end_matches('/'), command_name)),
+                ];
+                for (in_image, in_context) in candidates {
+                    let matches = if command.contains('/') {
+                        join_container_path(&workdir, command) == in_image
+                    } else {
+                        in_image.rsplit('/').next() == Some(command_name)
+                    };
+                    if !matches {
+                        continue;
+                    }
+                    let path = normalize(&dockerfile_dir.join(&in_context));
+                    if let Some(text) = self.project_text(&path) {
+                        return Some((path, text));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Returns the text of the project file at `path`, comparing paths without `.` components.
+    fn project_text(&self, path: &Path) -> Option<&'a str> {
+        if let Some(source) = self.ctx.project.source(path) {
+            return Some(source.text.as_str());
+        }
+        self.ctx.project.files().find(|(candidate, _)| normalize(candidate) == path).map(|(_, file)| file.source.text.as_str())
+    }
+
+    /// Chooses the user for the fix.
+    fn plan_user(&self, chain: &[usize], base: &Base) -> UserPlan {
+        let settings = &self.ctx.settings.user;
+        let mut notes = Vec::new();
+        let instructions = self.chain_instructions(chain);
+
+        // A user that the file itself creates.
+        let run_commands: Vec<Vec<String>> = instructions.iter().filter(|i| i.keyword == "RUN").flat_map(|i| self.run_commands(i)).collect();
+        let (users, _) = shell::created_accounts(&run_commands);
+        if let Some(user) = users.last() {
+            let value = match (user.uid, user.gid) {
+                (Some(uid), Some(gid)) => {
+                    notes.push(format!("`{}` ({uid}:{gid}) is the user the file creates", user.name));
+                    if user.gid_inferred {
+                        notes.push(format!(
+                            "the file does not give the group id of `{}`; useradd gives the user's own group the user's id when that id is free, so check that it is {gid}",
+                            user.name
+                        ));
+                    }
+                    format!("{uid}:{gid}")
+                }
+                (Some(uid), None) => {
+                    notes.push(format!("`USER {uid}` takes the primary group of `{}` from /etc/passwd", user.name));
+                    uid.to_string()
+                }
+                (None, _) => {
+                    notes.push(format!(
+                        "the file creates `{}` without a numeric id, so USER names it; give it one (`-u`/`--uid`) and use `USER uid:gid` so that Kubernetes `runAsNonRoot` can verify it",
+                        user.name
+                    ));
+                    user.name.clone()
+                }
+            };
+            return UserPlan { user: value, create: None, notes };
+        }
+
+        // A user the base image ships, or a base image without the tools to create one.
+        let numeric = format!("{}:{}", settings.uid, settings.gid);
+        match base {
+            Base::ShipsUser { user, description } => {
+                notes.push(format!("{description}"));
+                return UserPlan { user: user.to_string(), create: None, notes };
+            }
+            Base::Windows => {
+                notes.push("Windows images run as `ContainerAdministrator` by default; `ContainerUser` is their unprivileged account".to_string());
+                return UserPlan { user: "ContainerUser".to_string(), create: None, notes };
+            }
+            _ => {}
+        }
+
+        // A non-root user the file switched to earlier, which must exist in the image.
+        let earlier = instructions
+            .iter()
+            .filter(|i| i.keyword == "USER")
+            .map(|i| i.args.trim().to_string())
+            .filter(|value| !is_root(&self.expand(value, chain), base))
+            .last();
+        if let Some(value) = earlier {
+            notes.push(format!("`{value}` is the non-root user an earlier USER switches to"));
+            return UserPlan { user: value, create: None, notes };
+        }
+
+        let name = &settings.name;
+        let (uid, gid) = (settings.uid, settings.gid);
+        match base {
+            Base::Useradd { distro } => {
+                if *distro == "Ubuntu" && (uid == 1000 || gid == 1000) {
+                    notes.push("Ubuntu 23.04 and later images already have the user `ubuntu` with UID and GID 1000; choose another `user.uid`/`user.gid`".to_string());
+                }
+                notes.push(format!("the new RUN creates the user `{name}` ({uid}:{gid}) with the base image's `groupadd` and `useradd`"));
+                let create = vec![
+                    format!("groupadd --system --gid {gid} {name}"),
+                    format!("&& useradd --system --uid {uid} --gid {name} --no-create-home {name}"),
+                ];
+                UserPlan { user: numeric, create: Some(create), notes }
+            }
+            Base::Alpine => {
+                notes.push(format!("the new RUN creates the user `{name}` ({uid}:{gid}) with BusyBox `addgroup` and `adduser`"));
+                let create = vec![format!("addgroup -S -g {gid} {name}"), format!("&& adduser -S -D -H -u {uid} -G {name} {name}")];
+                UserPlan { user: numeric, create: Some(create), notes }
+            }
+            Base::Distroless => {
+                notes.push("distroless images have the user `nonroot` (65532:65532) in /etc/passwd".to_string());
+                UserPlan { user: "65532:65532".to_string(), create: None, notes }
+            }
+            Base::Scratch => {
+                notes.push("`scratch` has no /etc/passwd; a numeric UID and GID work without one".to_string());
+                UserPlan { user: numeric, create: None, notes }
+            }
+            Base::NoUserTools(why) => {
+                notes.push(format!("{why}; a numeric UID and GID work without a /etc/passwd entry"));
+                UserPlan { user: numeric, create: None, notes }
+            }
+            _ => {
+                let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+                let image = &root.image;
+                if self.resolved_image(root).is_none() {
+                    notes.push(format!(
+                        "the base image `{image}` comes from a build argument without a default, so cinch cannot tell what it offers; the numeric UID and GID need no /etc/passwd entry"
+                    ));
+                } else {
+                    notes.push(format!(
+                        "cinch does not know the base image `{image}`: if it already runs as a non-root user, suppress this finding; the numeric UID and GID need no /etc/passwd entry"
+                    ));
+                }
+                UserPlan { user: numeric, create: None, notes }
+            }
+        }
+    }
+
+    /// Returns the shell commands of a `RUN`, including the bodies of its heredocs.
+    fn run_commands(&self, instruction: &Instruction) -> Vec<Vec<String>> {
+        let text = match instruction.json_args() {
+            Some(words) => words.join(" "),
+            None => instruction.args.clone(),
+        };
+        let mut commands = shell::commands(&text);
+        for heredoc in &instruction.heredocs {
+            commands.extend(shell::commands(&self.file.text[heredoc.body.clone()]));
+        }
+        commands
+    }
+
+    /// Notes on directories that root owns and the application may need to write to: created by
+    /// `WORKDIR` or `mkdir`, or filled by `COPY`/`ADD` without `--chown`.
+    fn ownership_notes(&self, chain: &[usize]) -> Vec<String> {
+        let mut found: Vec<(String, &'static str)> = Vec::new();
+        let mut changed: Vec<String> = Vec::new();
+        let mut workdir = String::from("/");
+        // RUN creates files as the current USER; COPY and ADD create them as root unless
+        // `--chown` says otherwise, whatever the USER.
+        let mut running_as_root = true;
+        for instruction in self.chain_instructions(chain) {
+            match instruction.keyword.as_str() {
+                "USER" => running_as_root = is_root(&self.expand(&instruction.args, chain), &Base::Unknown),
+                "RUN" if !running_as_root => {}
+                "WORKDIR" => {
+                    workdir = join_container_path(&workdir, instruction.args.trim());
+                    found.push((workdir.clone(), "is created by WORKDIR as root"));
+                }
+                "RUN" => {
+                    let commands = self.run_commands(instruction);
+                    for path in shell::mkdir_paths(&commands) {
+                        found.push((join_container_path(&workdir, &path), "is created by RUN as root"));
+                    }
+                    changed.extend(shell::chown_paths(&commands).iter().map(|path| join_container_path(&workdir, path)));
+                }
+                "COPY" | "ADD" => {
+                    if instruction.flag("chown").is_some() {
+                        continue;
+                    }
+                    let Some((sources, destination)) = copy_operands(instruction) else { continue };
+                    let is_directory = destination.ends_with('/') || destination == "." || sources.len() > 1;
+                    if is_directory {
+                        found.push((join_container_path(&workdir, &destination), "receives files copied without --chown, so root owns them"));
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut notes: Vec<String> = Vec::new();
+        let mut named: Vec<String> = Vec::new();
+        for (path, how) in found {
+            let system = ["/", "/tmp", "/usr", "/bin", "/sbin", "/lib", "/etc"].iter().any(|dir| path == *dir)
+                || ["/usr/", "/bin/", "/sbin/", "/lib/", "/etc/"].iter().any(|dir| path.starts_with(dir));
+            let made_writable = changed.iter().any(|changed| path == *changed || path.starts_with(&format!("{}/", changed.trim_end_matches('/'))));
+            if system || made_writable || named.contains(&path) || path.contains('$') {
+                continue;
+            }
+            named.push(path.clone());
+            notes.push(format!("`{path}` {how}; the app may not be able to write to it"));
+        }
+        if notes.len() > MAX_PATH_NOTES {
+            let more = notes.len() - MAX_PATH_NOTES;
+            notes.truncate(MAX_PATH_NOTES);
+            notes.push(format!("{more} more root-owned paths are created or copied in the stage"));
+        }
+        notes
+    }
+
+    /// A note on `EXPOSE`d ports below 1024.
+    fn low_port_note(&self, chain: &[usize]) -> Option<String> {
+        let mut low: Vec<u32> = Vec::new();
+        for instruction in self.chain_instructions(chain).into_iter().filter(|i| i.keyword == "EXPOSE") {
+            for word in instruction.args.split_whitespace() {
+                let port = word.split('/').next().unwrap_or(word).split('-').next().unwrap_or(word);
+                if let Ok(port) = port.parse::<u32>() {
+                    if port < 1024 && !low.contains(&port) {
+                        low.push(port);
+                    }
+                }
+            }
+        }
+        if low.is_empty() {
+            return None;
+        }
+        let ports: Vec<String> = low.iter().map(u32::to_string).collect();
+        let (noun, pronoun) = if low.len() == 1 { ("port", "it") } else { ("ports", "them") };
+        Some(format!(
+            "the image exposes {noun} {} below 1024: Docker 20.10 and later let any user bind {pronoun} inside the container, \
+             but Kubernetes on CRI-O or on containerd before 2.0, and host networking, do not; move the app to a port above 1023 or grant it CAP_NET_BIND_SERVICE",
+            ports.join(", ")
+        ))
+    }
+
+    /// Builds the edits: a `USER` (after a `RUN` that creates the user, when needed) at the
+    /// placement point, or a replaced root `USER` value.
+    fn edits(&self, stage: &Stage, root_user: Option<usize>, plan: &UserPlan) -> Vec<Edit> {
+        let instructions = &self.file.instructions;
+        let last_run = stage.instructions.iter().rposition(|&index| instructions[index].keyword == "RUN");
+        let after_run = last_run.map_or(0, |position| position + 1);
+        let command = stage.instructions[after_run..]
+            .iter()
+            .copied()
+            .find(|&index| matches!(instructions[index].keyword.as_str(), "CMD" | "ENTRYPOINT"));
+
+        // A root USER with no RUN after it and no user to create: replace its value.
+        if let Some(index) = root_user {
+            let user = &instructions[index];
+            let position = stage.instructions.iter().position(|&i| i == index);
+            let after_last_run = position.is_some_and(|position| last_run.is_none_or(|run| position > run));
+            let single_line = !self.file.text[user.args_range.clone()].contains('\n');
+            if after_last_run && plan.create.is_none() && single_line && !user.args_range.is_empty() {
+                return vec![Edit::replace(user.args_range.clone(), plan.user.clone())];
+            }
+        }
+
+        // Where the new lines go, and which instruction's indentation and keyword case they copy.
+        let (mut offset, anchor) = match command {
+            Some(index) => (self.start_with_comments(index), index),
+            None => {
+                let last = *stage.instructions.last().unwrap_or(&stage.from);
+                (instructions[last].range.end, last)
+            }
+        };
+        if let Some(index) = root_user {
+            // A root USER after the placement point would undo the new USER.
+            if instructions[index].range.start >= offset {
+                offset = instructions[index].range.end;
+            }
+        }
+
+        let text = &self.file.text;
+        let newline = match text.find('\n') {
+            Some(at) if at > 0 && text.as_bytes()[at - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        };
+        let anchor_instruction = &instructions[anchor];
+        let line_start = text[..anchor_instruction.keyword_range.start].rfind('\n').map_or(0, |at| at + 1);
+        let indent = &text[line_start..anchor_instruction.keyword_range.start];
+        let keyword_text = &text[anchor_instruction.keyword_range.clone()];
+        let lowercase = keyword_text.chars().all(|c| c.is_ascii_lowercase());
+        let keyword = |name: &str| if lowercase { name.to_ascii_lowercase() } else { name.to_string() };
+
+        let mut lines = Vec::new();
+        if let Some(create) = &plan.create {
+            let escape = self.file.escape;
+            let continuation = self.continuation_indent();
+            let mut run = format!("{indent}{} {}", keyword("RUN"), create[0]);
+            for part in &create[1..] {
+                run.push_str(&format!(" {escape}{newline}{indent}{continuation}{part}"));
+            }
+            lines.push(run);
+        }
+        lines.push(format!("{indent}{} {}", keyword("USER"), plan.user));
+
+        let at_end_without_newline = offset == text.len() && !text.is_empty() && !text.ends_with('\n');
+        let insertion = if at_end_without_newline {
+            format!("{newline}{}", lines.join(newline))
+        } else {
+            format!("{}{newline}", lines.join(newline))
+        };
+        vec![Edit::insert(offset, insertion)]
+    }
+
+    /// Returns the indentation the file gives continuation lines, relative to their
+    /// instruction: that of the first continuation line in the file, or four spaces.
+    fn continuation_indent(&self) -> String {
+        let text = &self.file.text;
+        for instruction in &self.file.instructions {
+            let body = &text[instruction.keyword_range.start..instruction.args_range.end.max(instruction.keyword_range.end)];
+            let Some(break_at) = body.find('\n') else { continue };
+            let next_line = &body[break_at + 1..];
+            let indent: String = next_line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            if !indent.is_empty() && !next_line.trim().is_empty() && !next_line.trim_start().starts_with('#') {
+                return indent;
+            }
+        }
+        "    ".to_string()
+    }
+
+    /// Returns the start of the line of instruction `index`, moved up over the comment lines
+    /// directly above it, which usually describe it.
+    fn start_with_comments(&self, index: usize) -> usize {
+        let pieces = &self.file.pieces;
+        let Some(mut position) = pieces.iter().position(|piece| piece.kind == PieceKind::Instruction(index)) else {
+            return self.file.instructions[index].range.start;
+        };
+        while position > 0 && pieces[position - 1].kind == PieceKind::Comment {
+            position -= 1;
+        }
+        pieces[position].range.start
+    }
+}
+
+/// Whether a `USER` value names root: `root` or UID 0, with any group (`root:root`, `0:0`,
+/// `root:0`). On Windows bases `ContainerAdministrator` is the administrator account.
+fn is_root(value: &str, base: &Base) -> bool {
+    let user = value.trim().split(':').next().unwrap_or("");
+    if *base == Base::Windows && user.eq_ignore_ascii_case("ContainerAdministrator") {
+        return true;
+    }
+    user == "root" || (!user.is_empty() && user.chars().all(|c| c == '0'))
+}
+
+/// Substitutes `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from `known`
+/// (the first match wins). Returns `None` when a variable has no value and no default.
+fn substitute(value: &str, known: &[(String, Option<String>)]) -> Option<String> {
+    let lookup = |name: &str| known.iter().find(|(known_name, _)| known_name == name).and_then(|(_, value)| value.clone());
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(inner) = after.strip_prefix('{') {
+            let close = inner.find('}')?;
+            let expression = &inner[..close];
+            let resolved = if let Some((name, default)) = expression.split_once(":-") {
+                lookup(name).filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+            } else if let Some((name, alternative)) = expression.split_once(":+") {
+                if lookup(name).is_some_and(|v| !v.is_empty()) { alternative.to_string() } else { String::new() }
+            } else {
+                lookup(expression)?
+            };
+            out.push_str(&resolved);
+            rest = &inner[close + 1..];
+        } else {
+            let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            if len == 0 {
+                out.push('$');
+                rest = after;
+                continue;
+            }
+            out.push_str(&lookup(&after[..len])?);
+            rest = &after[len..];
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Returns the sources and the destination of a `COPY`/`ADD`, in JSON or shell form. Heredoc
+/// sources are left out.
+fn copy_operands(instruction: &Instruction) -> Option<(Vec<String>, String)> {
+    let mut operands = match instruction.json_args() {
+        Some(words) => words,
+        None => instruction.flags_and_words().1,
+    };
+    let destination = operands.pop()?;
+    operands.retain(|source| !source.starts_with("<<"));
+    Some((operands, destination))
+}
+
+/// Resolves `path` against the working directory `base` inside the image.
+fn join_container_path(base: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') { path.to_string() } else { format!("{}/{}", base.trim_end_matches('/'), path) };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Removes `.` components and resolves `..` where possible.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_values() {
+        for value in ["root", "0", "root:root", "0:0", "root:0", "0:app", "000"] {
+            assert!(is_root(value, &Base::Unknown), "{value}");
+        }
+        for value in ["app", "10001:10001", "$APP_UID", "rooty", "1000:0"] {
+            assert!(!is_root(value, &Base::Unknown), "{value}");
+        }
+        assert!(is_root("ContainerAdministrator", &Base::Windows));
+    }
+
+    #[test]
+    fn substitution() {
+        let known = vec![("BASE".to_string(), Some("node:20".to_string())), ("EMPTY".to_string(), None)];
+        assert_eq!(substitute("${BASE}", &known).as_deref(), Some("node:20"));
+        assert_eq!(substitute("$BASE-x", &known).as_deref(), Some("node:20-x"));
+        assert_eq!(substitute("${EMPTY:-alpine}", &known).as_deref(), Some("alpine"));
+        assert_eq!(substitute("${EMPTY}", &known), None);
+        assert_eq!(substitute("${OPEN", &known), None);
+        assert_eq!(substitute("a$", &known).as_deref(), Some("a$"));
+    }
+
+    #[test]
+    fn container_paths() {
+        assert_eq!(join_container_path("/srv", "data/"), "/srv/data");
+        assert_eq!(join_container_path("/srv", "/opt/x"), "/opt/x");
+        assert_eq!(join_container_path("/srv/a", "../b"), "/srv/b");
+        assert_eq!(normalize(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
+    }
+}

@@ -1,0 +1,344 @@
+//! Dockerfile fixtures: findings and diffs of DKR001 as snapshots, the fix invariants, and the
+//! parser's round trip on every fixture.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use cinch::engine::FixMode;
+use cinch::formats::dockerfile::parser;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dockerfile");
+
+fn read_fixture(file: &str) -> String {
+    let path = Path::new(FIXTURES).join(file);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Joins the parsed pieces of `text` (a BOM removed, as `SourceFile` does) and checks that they
+/// give back the input.
+fn assert_round_trip(name: &str, text: &str) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let parsed = parser::parse(text).unwrap_or_else(|e| panic!("{name}: does not parse: {e:?}"));
+    let mut joined = String::new();
+    for piece in &parsed.pieces {
+        assert_eq!(piece.range.start, joined.len(), "{name}: pieces leave a gap or overlap");
+        joined.push_str(&text[piece.range.clone()]);
+    }
+    assert_eq!(joined, text, "{name}: joined pieces differ from the input");
+}
+
+/// Runs fixture `name` with `config`: its snapshot, the fix invariants, and the round trip.
+/// Returns the text after `--unsafe-fixes`.
+fn check_fixture(name: &str, config: &str, others: &[(&str, &str)]) -> String {
+    let text = read_fixture(&format!("{name}.Dockerfile"));
+    let path = format!("{name}.Dockerfile");
+    let rendered = common::render(&path, &text, config, FixMode::Unsafe, others);
+    assert_fixture_snapshot!(format!("dockerfile_{name}"), rendered);
+    common::assert_invariants(&path, &text, config, FixMode::Unsafe, others);
+    assert_round_trip(name, &text);
+    let result = common::run_in(&path, &text, config, FixMode::Unsafe, others);
+    common::fixed_text(&result)
+}
+
+/// Returns the text `--unsafe-fixes` produces for `text` as a file named `Dockerfile`.
+fn fix(text: &str) -> String {
+    common::fixed_text(&common::run("Dockerfile", text, "", FixMode::Unsafe))
+}
+
+/// Returns the messages and notes `cinch check` reports for `text`.
+fn report(text: &str, others: &[(&str, &str)]) -> String {
+    common::render("Dockerfile", text, "", FixMode::None, others)
+}
+
+#[test]
+fn user_created_before_late_run() {
+    let fixed = check_fixture("user_created_before_late_run", "", &[]);
+    assert!(fixed.ends_with("RUN mkdir -p /srv/ledger/data\nUSER 10001:10001\nCMD [\"ledger\", \"--data\", \"/srv/ledger/data\"]\n"), "{fixed}");
+    let findings = report(&read_fixture("user_created_before_late_run.Dockerfile"), &[]);
+    assert!(findings.contains("`/srv/ledger/data` is created by RUN as root"), "{findings}");
+}
+
+#[test]
+fn node_base_ships_user() {
+    let fixed = check_fixture("node_base_ships_user", "", &[]);
+    assert!(fixed.ends_with("EXPOSE 3000\nUSER 1000:1000\nCMD [\"node\", \"server.js\"]\n"), "{fixed}");
+    assert!(!fixed.contains("useradd"));
+}
+
+#[test]
+fn dotnet_aspnet8() {
+    let fixed = check_fixture("dotnet_aspnet8", "", &[]);
+    assert!(fixed.ends_with("COPY --from=build /out .\nUSER $APP_UID\nENTRYPOINT [\"dotnet\", \"Billing.Api.dll\"]\n"), "{fixed}");
+}
+
+#[test]
+fn final_stage_from_scratch() {
+    let fixed = check_fixture("final_stage_from_scratch", "", &[]);
+    assert!(fixed.ends_with("/probe\nUSER 10001:10001\nENTRYPOINT [\"/probe\"]\n"), "{fixed}");
+    assert_eq!(fixed.matches("USER").count(), 1, "only the final stage changes");
+    assert!(!fixed.contains("RUN groupadd") && !fixed.contains("adduser"), "scratch has no shell");
+}
+
+#[test]
+fn heredoc_body_looks_like_user() {
+    let text = read_fixture("heredoc_body_looks_like_user.Dockerfile");
+    let fixed = check_fixture("heredoc_body_looks_like_user", "", &[]);
+    let expected = text.replace("COPY sync.py /opt/sync.py\n", "COPY sync.py /opt/sync.py\nUSER 10001:10001\n");
+    assert_eq!(fixed, expected);
+    assert!(fixed.contains("\nUser syncer\n"), "the heredoc body is left alone");
+}
+
+#[test]
+fn multistage_stage_chain() {
+    let fixed = check_fixture("multistage_stage_chain", "", &[]);
+    let expected_tail = "EXPOSE 80 8443\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nUSER 10001:10001\n# start the web server\nCMD";
+    assert!(fixed.contains(expected_tail), "{fixed}");
+    let findings = report(&read_fixture("multistage_stage_chain.Dockerfile"), &[]);
+    assert!(findings.contains("port 80 below 1024"), "{findings}");
+    assert!(!findings.contains("8443 "), "{findings}");
+    assert!(findings.contains("/opt/tally"), "{findings}");
+}
+
+#[test]
+fn nonroot_inherited_from_stage() {
+    let text = read_fixture("nonroot_inherited_from_stage.Dockerfile");
+    assert_eq!(check_fixture("nonroot_inherited_from_stage", "", &[]), text);
+    assert!(!report(&text, &[]).contains("DKR001"));
+}
+
+#[test]
+fn windows_backtick_escape() {
+    let fixed = check_fixture("windows_backtick_escape", "", &[]);
+    assert!(fixed.ends_with("COPY app C:\\app\r\nUSER ContainerUser\r\nCMD [\"C:\\\\app\\\\Tracker.exe\"]\r\n"), "{fixed:?}");
+}
+
+#[test]
+fn windows_continuation_uses_backtick() {
+    let text = "# escape=`\nFROM debian:bookworm\nRUN apt-get update ; `\n    echo done\nCMD [\"x\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.contains("RUN groupadd --system --gid 10001 app `\n    && useradd"), "{fixed}");
+}
+
+#[test]
+fn crlf_line_endings() {
+    let fixed = check_fixture("crlf_line_endings", "", &[]);
+    assert!(fixed.contains("probe.sh\r\nRUN groupadd --system --gid 10001 app \\\r\n && useradd --system --uid 10001 --gid app --no-create-home app\r\nUSER 10001:10001\r\nENTRYPOINT"), "{fixed:?}");
+    assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count(), "every line break is CRLF");
+}
+
+#[test]
+fn no_final_newline() {
+    let fixed = check_fixture("no_final_newline", "", &[]);
+    assert!(fixed.ends_with("./cmd/fetcher\nRUN groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nUSER 10001:10001"), "{fixed:?}");
+}
+
+#[test]
+fn bom_alpine() {
+    let fixed = check_fixture("bom_alpine", "", &[]);
+    assert!(fixed.contains("check.sh\nRUN addgroup -S -g 10001 app \\\n    && adduser -S -D -H -u 10001 -G app app\nUSER 10001:10001\nENTRYPOINT"), "{fixed}");
+    let result = common::run("Dockerfile", &read_fixture("bom_alpine.Dockerfile"), "", FixMode::Unsafe);
+    assert!(result.fixed_bytes().expect("fixed").starts_with(b"\xEF\xBB\xBFFROM"), "the BOM is kept");
+}
+
+#[test]
+fn heredocs_several() {
+    let fixed = check_fixture("heredocs_several", "", &[]);
+    assert!(fixed.contains("TWO\nRUN groupadd --system --gid 10001 app"), "{fixed}");
+    assert!(fixed.contains("\nUSER 0\nTWO\n"), "heredoc bodies are not instructions");
+}
+
+#[test]
+fn root_user_last() {
+    let fixed = check_fixture("root_user_last", "", &[]);
+    assert!(fixed.ends_with("cron\nUSER 3000:3000\nCMD [\"feedd\"]\n"), "{fixed}");
+    assert!(!fixed.contains("USER root"));
+}
+
+#[test]
+fn root_user_then_run() {
+    let fixed = check_fixture("root_user_then_run", "", &[]);
+    assert!(fixed.contains("USER root\nRUN apt-get"), "build steps keep running as root: {fixed}");
+    assert!(fixed.contains("lists/*\nUSER 1000:1000\nENTRYPOINT"), "{fixed}");
+}
+
+#[test]
+fn already_nonroot() {
+    let text = read_fixture("already_nonroot.Dockerfile");
+    assert_eq!(check_fixture("already_nonroot", "", &[]), text);
+    assert!(!report(&text, &[]).contains("DKR001"));
+}
+
+#[test]
+fn distroless_static() {
+    let fixed = check_fixture("distroless_static", "", &[]);
+    assert!(fixed.ends_with("/gateway /gateway\nUSER 65532:65532\nENTRYPOINT [\"/gateway\"]\n"), "{fixed}");
+}
+
+#[test]
+fn distroless_nonroot() {
+    let text = read_fixture("distroless_nonroot.Dockerfile");
+    assert_eq!(check_fixture("distroless_nonroot", "", &[]), text);
+}
+
+#[test]
+fn alpine_base() {
+    let fixed = check_fixture("alpine_base", "", &[]);
+    assert!(fixed.contains("COPY app.py .\nRUN addgroup -S -g 10001 app \\\n    && adduser -S -D -H -u 10001 -G app app\nUSER 10001:10001\nCMD"), "{fixed}");
+}
+
+#[test]
+fn ubi_minimal() {
+    let fixed = check_fixture("ubi_minimal", "", &[]);
+    assert!(fixed.contains("orders.jar\nUSER 10001:10001\nCMD"), "{fixed}");
+    assert!(!fixed.contains("useradd"), "ubi-minimal has no useradd");
+}
+
+#[test]
+fn gosu_entrypoint() {
+    let script = read_fixture("gosu_entrypoint.sh");
+    let others = [("docker-entrypoint.sh", script.as_str())];
+    let text = read_fixture("gosu_entrypoint.Dockerfile");
+    assert_eq!(check_fixture("gosu_entrypoint", "", &others), text, "reported, not fixed");
+    assert!(report(&text, &others).contains("`gosu`"));
+    // Without the script in the project there is nothing to show a privilege drop.
+    assert_ne!(fix(&text), text);
+}
+
+#[test]
+fn privilege_drop_in_entrypoint_command() {
+    let text = "FROM alpine:3.20\nRUN apk add --no-cache su-exec\nENTRYPOINT su-exec nobody /usr/bin/server\n";
+    assert_eq!(fix(text), text);
+    assert!(report(text, &[]).contains("`su-exec`"));
+}
+
+#[test]
+fn arg_based_from() {
+    let fixed = check_fixture("arg_based_from", "", &[]);
+    assert!(fixed.ends_with("/usr/local/bin/minify\nUSER 1000:1000\nCMD [\"minify\", \"--help\"]\n"), "{fixed}");
+}
+
+#[test]
+fn arg_from_without_default() {
+    let fixed = check_fixture("arg_from_without_default", "", &[]);
+    assert!(fixed.ends_with("COPY report.sh /report.sh\nUSER 10001:10001\nCMD [\"/report.sh\"]\n"), "{fixed}");
+}
+
+#[test]
+fn lowercase_instructions() {
+    let fixed = check_fixture("lowercase_instructions", "", &[]);
+    assert!(fixed.contains("expose 8080\nrun groupadd --system --gid 10001 app \\\n    && useradd --system --uid 10001 --gid app --no-create-home app\nuser 10001:10001\ncmd"), "{fixed}");
+}
+
+#[test]
+fn user_created_without_uid() {
+    let fixed = check_fixture("user_created_without_uid", "", &[]);
+    assert!(fixed.contains("report.py\nUSER reporter\nCMD"), "{fixed}");
+}
+
+#[test]
+fn configured_user() {
+    let config = "[user]\nuid = 2100\ngid = 2200\nname = \"svc\"\n";
+    let fixed = check_fixture("configured_user", config, &[]);
+    assert!(fixed.contains("groupadd --system --gid 2200 svc \\\n    && useradd --system --uid 2100 --gid svc --no-create-home svc\nUSER 2100:2200\n"), "{fixed}");
+}
+
+#[test]
+fn review_fix_needs_unsafe_fixes() {
+    let text = read_fixture("user_created_before_late_run.Dockerfile");
+    let result = common::run("Dockerfile", &text, "", FixMode::Safe);
+    assert_eq!(common::fixed_text(&result), text);
+    assert_eq!(result.remaining.len(), 1);
+}
+
+#[test]
+fn suppression_comment_above_from() {
+    let text = "# cinch: ignore[DKR001] the sidecar needs root to configure iptables\nFROM alpine:3.20\nCMD [\"init\"]\n";
+    let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+    assert!(result.remaining.is_empty());
+    assert_eq!(common::fixed_text(&result), text);
+}
+
+#[test]
+fn already_nonroot_images() {
+    for image in ["cgr.dev/chainguard/python:latest", "mcr.microsoft.com/dotnet/runtime:8.0-noble-chiseled", "nginxinc/nginx-unprivileged:1.27", "bitnami/postgresql:16", "gcr.io/distroless/java21-debian12:debug-nonroot"] {
+        let text = format!("FROM {image}\nCOPY x /x\n");
+        let result = common::run("Dockerfile", &text, "", FixMode::Unsafe);
+        assert!(result.remaining.is_empty() && result.fixed_findings.is_empty(), "{image} needs no USER");
+    }
+}
+
+#[test]
+fn bad_input_gives_parse_errors() {
+    let cases = [
+        ("FROM debian\nRUN <<EOF\necho unterminated\n", "unterminated heredoc"),
+        ("FROM debian\nCOPY <<A /a <<B /b\nbody\nA\n", "`<<B`"),
+        ("# escape=x\nFROM debian\n", "invalid escape character"),
+        ("RUN echo before from\n", "before the first `FROM`"),
+        ("FROM debian\nRNU echo\n", "unknown instruction `RNU`"),
+        ("FROM\n", "names no image"),
+    ];
+    for (text, expected) in cases {
+        let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+        assert!(result.has_error(), "{text:?} should not parse");
+        let message = format!("{:?}", result.problems);
+        assert!(message.contains(expected), "{text:?}: {message}");
+    }
+}
+
+#[test]
+fn odd_input_gives_no_finding() {
+    for text in ["", "\n\n", "# only a comment", "# syntax=docker/dockerfile:1\n# and a comment\n"] {
+        let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+        assert!(!result.has_error(), "{text:?}: {:?}", result.problems);
+        assert!(result.remaining.is_empty(), "{text:?}");
+        assert_eq!(common::fixed_text(&result), text);
+    }
+}
+
+#[test]
+fn odd_input_is_handled() {
+    // A lone escape at the end of the file ends the instruction; broken JSON is shell form.
+    for text in ["FROM debian\nCMD echo \\", "FROM debian\nCMD [\"broken, \"quotes]\n", "FROM debian\nENTRYPOINT [\n"] {
+        let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+        assert!(!result.has_error(), "{text:?}: {:?}", result.problems);
+        common::assert_invariants("Dockerfile", text, "", FixMode::Unsafe, &[]);
+    }
+}
+
+#[test]
+fn every_fixture_round_trips() {
+    let mut count = 0;
+    for entry in fs::read_dir(FIXTURES).expect("fixture directory") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|ext| ext == "Dockerfile") {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = read_fixture(&name);
+            assert_round_trip(&name, &text);
+            common::assert_invariants(&name, &text, "", FixMode::Unsafe, &[]);
+            count += 1;
+        }
+    }
+    assert!(count >= 20, "expected the Dockerfile fixtures, found {count}");
+}
+
+#[test]
+fn examples_are_fixed() {
+    for name in ["Dockerfile", "multistage.Dockerfile"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+        let text = fs::read_to_string(&path).expect("example exists");
+        assert_round_trip(name, &text);
+        let result = common::run(name, &text, "", FixMode::Unsafe);
+        assert!(!result.fixed_findings.is_empty(), "{name} shows the fix");
+        common::assert_invariants(name, &text, "", FixMode::Unsafe, &[]);
+    }
+}
+
+#[test]
+fn root_user_inherited() {
+    let fixed = check_fixture("root_user_inherited", "", &[]);
+    assert!(fixed.ends_with("job.sh\nUSER 4100\nENTRYPOINT [\"/usr/local/bin/job.sh\"]\n"), "{fixed}");
+    let findings = report(&read_fixture("root_user_inherited.Dockerfile"), &[]);
+    assert!(findings.contains(":7:1: DKR001"), "the finding sits on the final FROM: {findings}");
+}
