@@ -7,10 +7,10 @@
 //!
 //! The fix adds a `USER` to the final stage, after its last `RUN` (so that package installs and
 //! other root-only build steps keep working) and before the `CMD`/`ENTRYPOINT` that follows it.
-//! The user comes from what the file and its base image offer, in this order: a user the file
-//! creates, a user the base image ships (node, .NET 8), a non-root user the file switched to
-//! earlier, a new user created with the base image's own tools, or a bare numeric id where no
-//! tool exists. Images that already run as non-root get no finding. When the entrypoint switches
+//! The user comes from what the file and its base image offer. In order of preference: a user
+//! the file creates, a user the base image ships (node, .NET 8), a non-root user the file switched
+//! to earlier, a new user created with the base image's own tools, or a bare numeric id where no
+//! such tool exists. Images that already run as non-root get no finding. When the entrypoint switches
 //! user itself (gosu, su-exec, ...), it needs to start as root, so the finding is only reported.
 
 use std::path::{Component, Path, PathBuf};
@@ -88,7 +88,7 @@ impl Rule<Dockerfile> for ContainerRunsAsRoot {
         for note in &plan.notes {
             finding = finding.with_note(note.clone());
         }
-        // Windows paths and ACLs work differently; the notes below read Linux paths.
+        // The notes below read Linux paths, and Windows paths and ACLs work differently.
         if base != Base::Windows {
             for note in view.ownership_notes(&chain) {
                 finding = finding.with_note(note);
@@ -97,18 +97,23 @@ impl Rule<Dockerfile> for ContainerRunsAsRoot {
         if let Some(note) = view.low_port_note(&chain) {
             finding = finding.with_note(note);
         }
-        let edits = view.edits(final_stage, user_instruction, &plan);
-        vec![finding.with_fix(Fix::review(edits))]
+        match view.edits(final_stage, user_instruction, &plan) {
+            Some(edits) => vec![finding.with_fix(Fix::review(edits))],
+            None => vec![finding.with_note(format!(
+                "no fix: the file ends inside a line continuation, so an added `USER {}` would join the last instruction; remove the trailing `{}`",
+                plan.user, file.escape
+            ))],
+        }
     }
 }
 
-/// Who the final stage runs as.
+/// The identity the final stage runs as.
 enum EffectiveUser {
     /// The last `USER` in the chain names a non-root user (or one cinch cannot resolve).
     NonRoot,
     /// The last `USER` in the chain, at this instruction index, is root.
     Root(usize),
-    /// No stage of the chain sets `USER`; the base image's default applies.
+    /// No stage of the chain sets `USER`, so the base image's default applies.
     Default(Base),
 }
 
@@ -411,7 +416,7 @@ impl<'a> FileView<'a> {
         let mut changed: Vec<String> = Vec::new();
         let mut workdir = String::from("/");
         // RUN creates files as the current USER; COPY and ADD create them as root unless
-        // `--chown` says otherwise, whatever the USER.
+        // `--chown` sets another owner, whatever the USER.
         let mut running_as_root = true;
         for instruction in self.chain_instructions(chain) {
             match instruction.keyword.as_str() {
@@ -462,7 +467,7 @@ impl<'a> FileView<'a> {
         notes
     }
 
-    /// A note on `EXPOSE`d ports below 1024.
+    /// Returns a note on `EXPOSE`d ports below 1024, if there are any.
     fn low_port_note(&self, chain: &[usize]) -> Option<String> {
         let mut low: Vec<u32> = Vec::new();
         for instruction in self.chain_instructions(chain).into_iter().filter(|i| i.keyword == "EXPOSE") {
@@ -489,7 +494,9 @@ impl<'a> FileView<'a> {
 
     /// Builds the edits: a `USER` (after a `RUN` that creates the user, when needed) at the
     /// placement point, or a replaced root `USER` value.
-    fn edits(&self, stage: &Stage, root_user: Option<usize>, plan: &UserPlan) -> Vec<Edit> {
+    /// Returns `None` when the lines would have to go after an instruction whose continuation
+    /// runs to the end of the file.
+    fn edits(&self, stage: &Stage, root_user: Option<usize>, plan: &UserPlan) -> Option<Vec<Edit>> {
         let instructions = &self.file.instructions;
         let last_run = stage.instructions.iter().rposition(|&index| instructions[index].keyword == "RUN");
         let after_run = last_run.map_or(0, |position| position + 1);
@@ -505,7 +512,7 @@ impl<'a> FileView<'a> {
             let after_last_run = position.is_some_and(|position| last_run.is_none_or(|run| position > run));
             let single_line = !self.file.text[user.args_range.clone()].contains('\n');
             if after_last_run && plan.create.is_none() && single_line && !user.args_range.is_empty() {
-                return vec![Edit::replace(user.args_range.clone(), plan.user.clone())];
+                return Some(vec![Edit::replace(user.args_range.clone(), plan.user.clone())]);
             }
         }
 
@@ -548,13 +555,18 @@ impl<'a> FileView<'a> {
         }
         lines.push(format!("{indent}{} {}", keyword("USER"), plan.user));
 
+        let continues_to_end = instructions.iter().any(|instruction| instruction.open_continuation && instruction.range.end == offset);
+        if continues_to_end {
+            return None;
+        }
+
         let at_end_without_newline = offset == text.len() && !text.is_empty() && !text.ends_with('\n');
         let insertion = if at_end_without_newline {
             format!("{newline}{}", lines.join(newline))
         } else {
             format!("{}{newline}", lines.join(newline))
         };
-        vec![Edit::insert(offset, insertion)]
+        Some(vec![Edit::insert(offset, insertion)])
     }
 
     /// Returns the indentation the file gives continuation lines, relative to their
@@ -587,8 +599,8 @@ impl<'a> FileView<'a> {
     }
 }
 
-/// Whether a `USER` value names root: `root` or UID 0, with any group (`root:root`, `0:0`,
-/// `root:0`). On Windows bases `ContainerAdministrator` is the administrator account.
+/// Checks whether a `USER` value names root: `root` or UID 0, with any group (`root:root`, `0:0`,
+/// `root:0`). On Windows bases the administrator account `ContainerAdministrator` counts too.
 fn is_root(value: &str, base: &Base) -> bool {
     let user = value.trim().split(':').next().unwrap_or("");
     if *base == Base::Windows && user.eq_ignore_ascii_case("ContainerAdministrator") {

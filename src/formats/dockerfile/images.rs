@@ -1,4 +1,4 @@
-//! What cinch knows about well-known base images: which already run as a non-root user, which
+//! Facts about well-known base images: which already run as a non-root user, which
 //! ship one, and which tools (if any) can create one.
 
 /// An image reference split into a normalised name and a tag.
@@ -27,25 +27,25 @@ impl ImageRef {
         ImageRef { name: name.to_string(), tag }
     }
 
-    /// The last path component of the name (`ubi-minimal` for `registry.access.redhat.com/ubi9/ubi-minimal`).
+    /// Returns the last path component of the name (`ubi-minimal` for `registry.access.redhat.com/ubi9/ubi-minimal`).
     fn last_component(&self) -> &str {
         self.name.rsplit('/').next().unwrap_or(&self.name)
     }
 
-    /// Whether the name is an official Docker Hub image (no registry, no namespace).
+    /// Checks whether the name is an official Docker Hub image (no registry, no namespace).
     fn is_official(&self) -> bool {
         !self.name.contains('/')
     }
 }
 
-/// What a base image offers for running as a non-root user.
+/// The support a base image offers for running as a non-root user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Base {
     /// `scratch`: no shell, no `/etc/passwd`.
     Scratch,
-    /// The image already runs as a non-root user; the text says which and why.
+    /// The image already runs as a non-root user, described by the text.
     AlreadyNonRoot(&'static str),
-    /// The image ships a non-root user; `user` is what `USER` should name.
+    /// The image ships a non-root user, and `user` is the value `USER` should get.
     ShipsUser { user: &'static str, description: &'static str },
     /// Debian, Ubuntu and the RHEL family ship `groupadd` and `useradd`.
     Useradd { distro: &'static str },
@@ -53,7 +53,7 @@ pub enum Base {
     Alpine,
     /// Distroless images have no shell, but their `/etc/passwd` has `nonroot` (65532).
     Distroless,
-    /// The image has a shell but no tool to create users; the text names the image family.
+    /// The image has a shell but no tool to create users. The text names the image family.
     NoUserTools(&'static str),
     /// A Windows image, whose unprivileged account is `ContainerUser`.
     Windows,

@@ -47,7 +47,7 @@ impl Format for DockerfileFormat {
     }
 }
 
-/// Whether `path` may be a script that an `ENTRYPOINT` runs.
+/// Checks whether `path` may be a script that an `ENTRYPOINT` runs.
 pub fn is_context_file(path: &Path) -> bool {
     let name = super::file_name(path);
     name.ends_with(".sh") || name.contains("entrypoint")

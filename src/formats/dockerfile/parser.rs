@@ -32,7 +32,7 @@ const DIRECTIVES: &[&str] = &["escape", "syntax", "check"];
 /// A parsed Dockerfile.
 #[derive(Debug, Clone)]
 pub struct Dockerfile {
-    /// The parsed text; every range points into it.
+    /// The parsed text, which every range points into.
     pub text: String,
     /// The escape character: `\` or a backtick.
     pub escape: char,
@@ -79,6 +79,9 @@ pub struct Instruction {
     pub heredocs: Vec<Heredoc>,
     /// 0-based line of the keyword.
     pub line: usize,
+    /// Whether the file ends while the instruction's last line still asks for a continuation.
+    /// Any line added after such an instruction would become part of it.
+    pub open_continuation: bool,
 }
 
 impl Instruction {
@@ -251,7 +254,7 @@ fn strip_continuation(line: &str, escape: char) -> Option<&str> {
     line.trim_end_matches([' ', '\t']).strip_suffix(escape)
 }
 
-/// Parses the instruction that starts on line `first`; returns it and the index of the line
+/// Parses the instruction that starts on line `first`. Returns it and the index of the line
 /// after it.
 fn parse_instruction(text: &str, lines: &[Line], first: usize, escape: char) -> Result<(Instruction, usize), ParseError> {
     let line = lines[first];
@@ -275,6 +278,7 @@ fn parse_instruction(text: &str, lines: &[Line], first: usize, escape: char) -> 
     let mut args_end = keyword_range.end;
     let mut index = first;
     let mut segment_start = keyword_range.end;
+    let mut open_continuation = false;
     loop {
         let current = lines[index];
         let segment = &text[segment_start..current.content_end];
@@ -301,6 +305,7 @@ fn parse_instruction(text: &str, lines: &[Line], first: usize, escape: char) -> 
         }
         index += 1;
         if index >= lines.len() {
+            open_continuation = true;
             break;
         }
         segment_start = lines[index].start;
@@ -348,6 +353,7 @@ fn parse_instruction(text: &str, lines: &[Line], first: usize, escape: char) -> 
         args,
         heredocs,
         line: first,
+        open_continuation,
     };
     Ok((instruction, index))
 }
@@ -589,6 +595,8 @@ mod tests {
         assert!(parse("").unwrap().stages.is_empty());
         assert!(parse("# only\n# comments").unwrap().stages.is_empty());
         assert_eq!(parse("FROM a\nRUN x \\").unwrap().instructions[1].args, "x");
+        assert!(parse("FROM a\nRUN x \\\n").unwrap().instructions[1].open_continuation);
+        assert!(!parse("FROM a\nRUN x \\\n y").unwrap().instructions[1].open_continuation);
         assert!(parse("\\").unwrap_err().message.contains("unknown instruction"));
     }
 }

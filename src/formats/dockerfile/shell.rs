@@ -44,7 +44,7 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
                 }
             }
             '\\' => {
-                // A backslash before a line break joins lines; before anything else it quotes it.
+                // A backslash before a line break joins lines, and before anything else it quotes it.
                 match chars.next() {
                     Some('\n') | None => {}
                     Some(escaped) => {
@@ -211,7 +211,7 @@ pub fn created_accounts(commands: &[Vec<String>]) -> (Vec<CreatedUser>, Vec<Crea
                 let gid = match &parsed.group {
                     Some(group) => group.parse().ok().or_else(|| groups.iter().rev().find(|g| &g.name == group).and_then(|g| g.gid)),
                     None => {
-                        // useradd creates a group named after the user unless told not to, and
+                        // useradd creates a group named after the user unless `-N` is given, and
                         // shadow-utils gives it the UID as GID when that GID is free. A group of
                         // that name created earlier takes precedence.
                         let same_name = groups.iter().rev().find(|g| &g.name == user).and_then(|g| g.gid);
