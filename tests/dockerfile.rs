@@ -327,10 +327,11 @@ fn every_fixture_round_trips() {
 
 #[test]
 fn examples_are_fixed() {
-    for name in ["Dockerfile", "multistage.Dockerfile"] {
+    for (name, snapshot) in [("Dockerfile", "dockerfile_example_single_stage"), ("multistage.Dockerfile", "dockerfile_example_multistage")] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
         let text = fs::read_to_string(&path).expect("example exists");
         assert_round_trip(name, &text);
+        assert_fixture_snapshot!(snapshot, common::render(name, &text, "", FixMode::Unsafe, &[]));
         let result = common::run(name, &text, "", FixMode::Unsafe);
         assert!(!result.fixed_findings.is_empty(), "{name} shows the fix");
         common::assert_invariants(name, &text, "", FixMode::Unsafe, &[]);
@@ -403,4 +404,59 @@ fn trailing_escape_at_end_is_reported() {
     assert!(!result.has_error(), "{:?}", result.problems);
     assert_eq!(common::fixed_text(&result), text);
     assert!(report(text, &[]).contains("ends inside a line continuation"));
+}
+
+#[test]
+fn diffs_apply_with_git() {
+    if std::process::Command::new("git").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "git is missing, and CI is set");
+        eprintln!("skipping: git is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for name in ["crlf_line_endings", "windows_backtick_escape", "no_final_newline", "bom_alpine", "multistage_stage_chain"] {
+        let file = format!("{name}.Dockerfile");
+        let original = fs::read(Path::new(FIXTURES).join(&file)).expect("fixture");
+        fs::write(dir.path().join(&file), &original).expect("write fixture");
+        let result = common::run(&file, &String::from_utf8(original).expect("UTF-8"), "", FixMode::Unsafe);
+        let patch = cinch::report::diff_all(std::slice::from_ref(&result));
+        assert!(!patch.is_empty(), "{name}: the fix changes the file");
+        let patch_path = dir.path().join(format!("{name}.patch"));
+        fs::write(&patch_path, &patch).expect("write patch");
+        let output = std::process::Command::new("git")
+            .args(["apply", "-p1"])
+            .arg(&patch_path)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "{name}: git apply failed: {}", String::from_utf8_lossy(&output.stderr));
+        let applied = fs::read(dir.path().join(&file)).expect("patched file");
+        assert_eq!(applied, result.fixed_bytes().expect("fixed bytes"), "{name}: git's result differs from cinch's");
+    }
+}
+
+#[test]
+fn entrypoint_script_in_subdirectory() {
+    let dockerfile = "FROM alpine:3.20\nRUN apk add --no-cache su-exec\nWORKDIR /opt/sched\nCOPY scripts/ ./bin/\nENTRYPOINT [\"./bin/start.sh\"]\n";
+    let script = "#!/bin/sh\nexec su-exec sched:sched /opt/sched/bin/scheduler\n";
+    let others = [("services/sched/scripts/start.sh", script)];
+    let result = common::run_in("services/sched/Dockerfile", dockerfile, "", FixMode::Unsafe, &others);
+    assert_eq!(common::fixed_text(&result), dockerfile, "reported, not fixed");
+    let rendered = common::render("services/sched/Dockerfile", dockerfile, "", FixMode::None, &others);
+    assert!(rendered.contains("`su-exec`"), "{rendered}");
+    assert!(rendered.contains("services/sched/scripts/start.sh"), "{rendered}");
+}
+
+#[test]
+fn script_without_privilege_drop_is_fixed() {
+    let dockerfile = "FROM debian:bookworm-slim\nCOPY start.sh /start.sh\nENTRYPOINT /start.sh\n";
+    let others = [("start.sh", "#!/bin/sh\n# no gosu here\nexec /usr/bin/server\n")];
+    let result = common::run_in("Dockerfile", dockerfile, "", FixMode::Unsafe, &others);
+    assert!(common::fixed_text(&result).contains("USER 10001:10001\nENTRYPOINT /start.sh\n"));
+}
+
+#[test]
+fn run_flags_are_not_commands() {
+    let text = "FROM debian:bookworm\nRUN --mount=type=cache,target=/var/cache/apt mkdir -p /var/lib/shelf\nCMD [\"shelf\"]\n";
+    assert!(report(text, &[]).contains("`/var/lib/shelf` is created by RUN as root"));
 }

@@ -400,7 +400,7 @@ impl<'a> FileView<'a> {
     fn run_commands(&self, instruction: &Instruction) -> Vec<Vec<String>> {
         let text = match instruction.json_args() {
             Some(words) => words.join(" "),
-            None => instruction.args.clone(),
+            None => without_flags(&instruction.args).to_string(),
         };
         let mut commands = shell::commands(&text);
         for heredoc in &instruction.heredocs {
@@ -657,6 +657,16 @@ fn copy_operands(instruction: &Instruction) -> Option<(Vec<String>, String)> {
     Some((operands, destination))
 }
 
+/// Returns `args` without its leading `--flag=value` words (`RUN --mount=type=cache,... cmd`).
+fn without_flags(args: &str) -> &str {
+    let mut rest = args.trim_start();
+    while rest.starts_with("--") {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest
+}
+
 /// Resolves `path` against the working directory `base` inside the image.
 fn join_container_path(base: &str, path: &str) -> String {
     let joined = if path.starts_with('/') { path.to_string() } else { format!("{}/{}", base.trim_end_matches('/'), path) };
@@ -722,5 +732,6 @@ mod tests {
         assert_eq!(join_container_path("/srv", "/opt/x"), "/opt/x");
         assert_eq!(join_container_path("/srv/a", "../b"), "/srv/b");
         assert_eq!(normalize(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
+        assert_eq!(without_flags("--mount=type=cache,target=/c --network=none mkdir /a"), "mkdir /a");
     }
 }
