@@ -460,3 +460,12 @@ fn run_flags_are_not_commands() {
     let text = "FROM debian:bookworm\nRUN --mount=type=cache,target=/var/cache/apt mkdir -p /var/lib/shelf\nCMD [\"shelf\"]\n";
     assert!(report(text, &[]).contains("`/var/lib/shelf` is created by RUN as root"));
 }
+
+#[test]
+fn base_entrypoint_switches_user() {
+    let text = read_fixture("base_entrypoint_switches_user.Dockerfile");
+    assert_eq!(check_fixture("base_entrypoint_switches_user", "", &[]), text, "reported, not fixed");
+    // With an ENTRYPOINT of its own, the image is an ordinary Debian base.
+    let own = "FROM postgres:16\nENTRYPOINT [\"/usr/local/bin/backup\"]\n";
+    assert_ne!(fix(own), own);
+}

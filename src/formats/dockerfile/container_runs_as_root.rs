@@ -19,7 +19,7 @@ use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::images::{classify, Base, ImageRef};
+use super::images::{classify, entrypoint_switches_user, Base, ImageRef};
 use super::parser::{parse_arg, Dockerfile, Instruction, PieceKind, Stage};
 use super::shell;
 
@@ -53,35 +53,43 @@ impl Rule<Dockerfile> for ContainerRunsAsRoot {
             },
         };
 
+        // An entrypoint that switches user itself must start as root, so it gets no fix.
+        let switch_note = if let Some(how) = view.base_entrypoint_switch(&chain) {
+            Some(format!("no fix: {how}, so a USER would break it. Suppress this finding with a reason, or set your own ENTRYPOINT and USER"))
+        } else {
+            view.privilege_drop(&chain).map(|(tool, place)| {
+                format!(
+                    "no fix: {place} switches to another user with `{tool}`, which needs to start as root, so a USER would make it fail. \
+                     Suppress this finding with a reason, or drop `{tool}` and set USER"
+                )
+            })
+        };
+
         let from = &file.instructions[final_stage.from];
         let from_range = from.keyword_range.start..from.args_range.end.max(from.keyword_range.end);
         let identity = if base == Base::Windows { "ContainerAdministrator" } else { "root" };
+        let outcome = if switch_note.is_some() { format!("the container starts as {identity}") } else { format!("the container runs as {identity}") };
         let (range, message) = match user_instruction {
             Some(index) if final_stage.instructions.contains(&index) => {
                 let instruction = &file.instructions[index];
                 let value = instruction.args.trim();
                 (
                     instruction.keyword_range.start..instruction.args_range.end.max(instruction.keyword_range.end),
-                    format!("the final stage's last USER is `{value}`, so the container runs as {identity}"),
+                    format!("the final stage's last USER is `{value}`, so {outcome}"),
                 )
             }
             Some(index) => {
                 let value = file.instructions[index].args.trim();
-                (from_range, format!("the final stage inherits `USER {value}` from the stage it is built from, so the container runs as {identity}"))
+                (from_range, format!("the final stage inherits `USER {value}` from the stage it is built from, so {outcome}"))
             }
             None => {
                 let subject = if chain.len() > 1 { "the final stage and the stages it is built from set" } else { "the final stage sets" };
-                (from_range, format!("{subject} no USER, so the container runs as {identity}"))
+                (from_range, format!("{subject} no USER, so {outcome}"))
             }
         };
         let mut finding = Finding::new(ID, range, message);
-
-        // An entrypoint that switches user itself must start as root.
-        if let Some((tool, place)) = view.privilege_drop(&chain) {
-            return vec![finding.with_note(format!(
-                "no fix: {place} switches to another user with `{tool}`, which needs to start as root; \
-                 a USER would make it fail. Suppress this finding with a reason, or drop `{tool}` and set USER"
-            ))];
+        if let Some(note) = switch_note {
+            return vec![finding.with_note(note)];
         }
 
         let plan = view.plan_user(&chain, &base);
@@ -231,6 +239,16 @@ impl<'a> FileView<'a> {
             }
         }
         None
+    }
+
+    /// Returns how the base image's own entrypoint switches user, when the chain keeps that
+    /// entrypoint (sets no `ENTRYPOINT`) and the image is one whose entrypoint does.
+    fn base_entrypoint_switch(&self, chain: &[usize]) -> Option<&'static str> {
+        if self.chain_instructions(chain).iter().any(|instruction| instruction.keyword == "ENTRYPOINT") {
+            return None;
+        }
+        let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+        entrypoint_switches_user(&ImageRef::parse(&self.resolved_image(root)?))
     }
 
     /// Finds the project file that a `COPY`/`ADD` put at the path `command` names, and returns

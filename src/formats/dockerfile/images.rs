@@ -152,6 +152,26 @@ pub fn classify(image: &ImageRef) -> Base {
     Base::Unknown
 }
 
+/// Returns how the default entrypoint of an official image switches user, for images whose
+/// entrypoint starts as root and steps down by itself. A `USER` in a derived image breaks them:
+/// the entrypoint then lacks the rights to prepare its data directory or to switch user.
+pub fn entrypoint_switches_user(image: &ImageRef) -> Option<&'static str> {
+    if !image.is_official() {
+        return None;
+    }
+    match image.name.as_str() {
+        "postgres" => Some("the postgres entrypoint starts as root and switches to the user `postgres` with gosu or su-exec"),
+        "mysql" | "mariadb" => Some("the MySQL and MariaDB entrypoints start as root and switch to the user `mysql` with gosu"),
+        "redis" => Some("the redis entrypoint starts as root and switches to the user `redis` with gosu or su-exec"),
+        "mongo" => Some("the mongo entrypoint starts as root and switches to the user `mongodb` with gosu"),
+        "rabbitmq" => Some("the rabbitmq entrypoint starts as root and switches to the user `rabbitmq` with gosu or su-exec"),
+        "cassandra" | "couchdb" | "influxdb" => Some("the image's entrypoint starts as root and switches to its service user with gosu"),
+        "nginx" => Some("nginx starts its master process as root and runs its workers as the user `nginx`; nginxinc/nginx-unprivileged runs entirely as non-root"),
+        "httpd" => Some("httpd starts as root and runs its workers as the user `www-data`"),
+        _ => None,
+    }
+}
+
 fn is_ubi(name: &str) -> bool {
     let redhat = name.starts_with("registry.access.redhat.com/") || name.starts_with("registry.redhat.io/") || name.starts_with("redhat/");
     redhat && name.contains("ubi")
@@ -198,5 +218,13 @@ mod tests {
         assert_eq!(base("mcr.microsoft.com/windows/servercore:ltsc2022"), Base::Windows);
         assert!(matches!(base("mcr.microsoft.com/windows/nanoserver:ltsc2022"), Base::AlreadyNonRoot(_)));
         assert_eq!(base("registry.example.internal/base:1"), Base::Unknown);
+    }
+
+    #[test]
+    fn entrypoints_that_switch_user() {
+        assert!(entrypoint_switches_user(&ImageRef::parse("postgres:16-alpine")).is_some());
+        assert!(entrypoint_switches_user(&ImageRef::parse("docker.io/library/redis:7")).is_some());
+        assert!(entrypoint_switches_user(&ImageRef::parse("myorg/postgres:16")).is_none());
+        assert!(entrypoint_switches_user(&ImageRef::parse("debian:bookworm")).is_none());
     }
 }
