@@ -469,3 +469,14 @@ fn base_entrypoint_switches_user() {
     let own = "FROM postgres:16\nENTRYPOINT [\"/usr/local/bin/backup\"]\n";
     assert_ne!(fix(own), own);
 }
+
+#[test]
+fn rule_documentation_parses() {
+    let parsed = cinch::catalog::parse_all();
+    let (_, doc) = parsed.iter().find(|(stem, _)| *stem == "DKR001").expect("transforms/DKR001.toml is embedded");
+    let doc = doc.as_ref().expect("transforms/DKR001.toml parses");
+    assert_eq!(doc.id, "DKR001");
+    assert_eq!(doc.format, cinch::rule::FileKind::Dockerfile.name());
+    assert_eq!(doc.fix, "review");
+    assert_eq!(cinch::rule::Format::rule_ids(&cinch::formats::dockerfile::DockerfileFormat), vec!["DKR001"]);
+}

@@ -364,72 +364,67 @@ struct HeredocMarker {
     quoted: bool,
 }
 
-/// Finds the heredoc markers (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`, also after a file
-/// descriptor such as `3<<EOF`) in shell-form arguments, outside quotes. `<<<` is a here-string
-/// and `<< EOF` with a space is not read as a heredoc by BuildKit.
+/// Finds the heredoc markers in shell-form arguments the way BuildKit does: the arguments are
+/// split into words on whitespace outside quotes, and a word is a marker when it reads
+/// `<<NAME`, `<<-NAME`, `<<'NAME'` or `<<"NAME"`, optionally after a file descriptor (`3<<EOF`),
+/// with no further `<`. So `cat<<EOF`, `$((1<<2))`, `'<<EOF'` and the here-string `<<<` are no
+/// heredocs.
 fn heredoc_markers(args: &str, escape: char) -> Vec<HeredocMarker> {
-    let chars: Vec<char> = args.chars().collect();
-    let mut markers = Vec::new();
-    let mut i = 0;
+    shell_words(args, escape).iter().filter_map(|word| heredoc_marker(word)).collect()
+}
+
+/// Splits `args` on whitespace outside quotes, keeping quotes and escapes in the words.
+fn shell_words(args: &str, escape: char) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
     let mut quote: Option<char> = None;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
-            } else if q == '"' && c == escape {
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if c == escape {
-            i += 2;
-            continue;
-        }
-        if c == '\'' || c == '"' {
-            quote = Some(c);
-            i += 1;
-            continue;
-        }
-        if c == '<' && chars.get(i + 1) == Some(&'<') {
-            if chars.get(i + 2) == Some(&'<') {
-                i += 3;
-                while chars.get(i) == Some(&'<') {
-                    i += 1;
+    let mut chars = args.chars();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                word.push(c);
+                if c == q {
+                    quote = None;
+                } else if q == '"' && c == escape {
+                    word.extend(chars.next());
                 }
-                continue;
             }
-            let mut j = i + 2;
-            let strip_tabs = chars.get(j) == Some(&'-');
-            if strip_tabs {
-                j += 1;
-            }
-            let (delimiter, quoted, next) = match chars.get(j) {
-                Some(&q) if q == '\'' || q == '"' => {
-                    let close = chars[j + 1..].iter().position(|&c| c == q).map(|p| j + 1 + p);
-                    match close {
-                        Some(close) => (chars[j + 1..close].iter().collect::<String>(), true, close + 1),
-                        None => (String::new(), true, chars.len()),
-                    }
+            None if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
                 }
-                _ => {
-                    let end = chars[j..]
-                        .iter()
-                        .position(|&c| c.is_whitespace() || ";&|<>()'\"".contains(c))
-                        .map_or(chars.len(), |p| j + p);
-                    (chars[j..end].iter().collect::<String>(), false, end)
-                }
-            };
-            if !delimiter.is_empty() {
-                markers.push(HeredocMarker { delimiter, strip_tabs, quoted });
             }
-            i = next.max(i + 2);
-            continue;
+            None => {
+                word.push(c);
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == escape {
+                    word.extend(chars.next());
+                }
+            }
         }
-        i += 1;
     }
-    markers
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
+    let rest = word.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix("<<")?;
+    let (strip_tabs, rest) = match rest.strip_prefix('-') {
+        Some(after) => (true, after),
+        None => (false, rest),
+    };
+    if rest.is_empty() || rest.contains('<') {
+        return None;
+    }
+    let quoted = rest.contains(['\'', '"']);
+    let delimiter: String = rest.chars().filter(|&c| c != '\'' && c != '"').collect();
+    if delimiter.is_empty() {
+        return None;
+    }
+    Some(HeredocMarker { delimiter, strip_tabs, quoted })
 }
 
 /// Splits instructions into global `ARG`s and stages. Only `ARG` may come before the first
@@ -549,8 +544,20 @@ mod tests {
 
     #[test]
     fn here_string_and_quoted_marker_are_not_heredocs() {
-        let parsed = parse("FROM x\nRUN cat <<< hi && echo '<<EOF'\nCMD y\n").unwrap();
+        let parsed = parse("FROM x\nRUN cat <<< hi && echo '<<EOF' \"a <<B\" $((1<<2)) cat<<C\nCMD y\n").unwrap();
         assert!(parsed.instructions[1].heredocs.is_empty());
+        assert_eq!(parsed.instructions.len(), 3);
+    }
+
+    #[test]
+    fn heredoc_marker_forms() {
+        let parsed = parse("FROM x\nRUN 3<<\"A\" python3 - <<-B\nbody\nA\n\tB\nCMD y\n").unwrap();
+        let heredocs = &parsed.instructions[1].heredocs;
+        assert_eq!(heredocs.len(), 2);
+        assert_eq!(heredocs[0].delimiter, "A");
+        assert!(heredocs[0].quoted);
+        assert_eq!(heredocs[1].delimiter, "B");
+        assert!(heredocs[1].strip_tabs);
         assert_eq!(parsed.instructions.len(), 3);
     }
 
