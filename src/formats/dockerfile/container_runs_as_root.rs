@@ -344,7 +344,7 @@ impl<'a> FileView<'a> {
         let numeric = format!("{}:{}", settings.uid, settings.gid);
         match base {
             Base::ShipsUser { user, description } => {
-                notes.push(format!("{description}"));
+                notes.push(description.to_string());
                 return UserPlan { user: user.to_string(), create: None, notes };
             }
             Base::Windows => {
@@ -357,10 +357,10 @@ impl<'a> FileView<'a> {
         // A non-root user the file switched to earlier, which must exist in the image.
         let earlier = instructions
             .iter()
+            .rev()
             .filter(|i| i.keyword == "USER")
             .map(|i| i.args.trim().to_string())
-            .filter(|value| !is_root(&self.expand(value, chain), base))
-            .last();
+            .find(|value| !is_root(&self.expand(value, chain), base));
         if let Some(value) = earlier {
             notes.push(format!("`{value}` is the non-root user an earlier USER switches to"));
             return UserPlan { user: value, create: None, notes };

@@ -40,7 +40,7 @@ pub struct Dockerfile {
     pub pieces: Vec<Piece>,
     pub instructions: Vec<Instruction>,
     /// `ARG` instructions before the first `FROM`: names with their default values.
-    pub global_args: Vec<(String, Option<String>)>,
+    pub global_args: Vec<ArgDefault>,
     pub stages: Vec<Stage>,
 }
 
@@ -128,6 +128,9 @@ pub struct Heredoc {
     /// The body lines, line breaks included, without the terminator line.
     pub body: Range<usize>,
 }
+
+/// A build argument's name and its default value, if it has one.
+pub type ArgDefault = (String, Option<String>);
 
 /// One build stage: a `FROM` and the instructions up to the next `FROM`.
 #[derive(Debug, Clone)]
@@ -429,7 +432,7 @@ fn heredoc_marker(word: &str) -> Option<HeredocMarker> {
 
 /// Splits instructions into global `ARG`s and stages. Only `ARG` may come before the first
 /// `FROM`.
-fn build_stages(instructions: &[Instruction]) -> Result<(Vec<(String, Option<String>)>, Vec<Stage>), ParseError> {
+fn build_stages(instructions: &[Instruction]) -> Result<(Vec<ArgDefault>, Vec<Stage>), ParseError> {
     let mut global_args = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
     for (index, instruction) in instructions.iter().enumerate() {
@@ -463,7 +466,7 @@ fn parse_from(index: usize, instruction: &Instruction) -> Result<Stage, ParseErr
 }
 
 /// Parses the arguments of `ARG name[=default] ...`. Quotes around a default are removed.
-pub fn parse_arg(args: &str) -> Vec<(String, Option<String>)> {
+pub fn parse_arg(args: &str) -> Vec<ArgDefault> {
     args.split_whitespace()
         .map(|word| match word.split_once('=') {
             Some((name, value)) => (name.to_string(), Some(unquote(value).to_string())),

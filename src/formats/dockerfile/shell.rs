@@ -84,10 +84,11 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
     commands
 }
 
-/// Returns the command name of `words`, skipping `exec`, `sudo`-less wrappers and `VAR=value`
+/// Returns the command name of `words`, skipping `exec` and leading `VAR=value`
 /// assignments, as a base name (`gosu` for `/usr/local/bin/gosu`).
 fn command_name(words: &[String]) -> Option<(usize, &str)> {
-    let index = words.iter().position(|word| word != "exec" && !(word.contains('=') && !word.starts_with('-')))?;
+    let is_assignment = |word: &String| word.contains('=') && !word.starts_with('-');
+    let index = words.iter().position(|word| word != "exec" && !is_assignment(word))?;
     let name = words[index].rsplit('/').next().unwrap_or(&words[index]);
     Some((index, name))
 }
