@@ -55,15 +55,15 @@ fn report(text: &str, others: &[(&str, &str)]) -> String {
 #[test]
 fn user_created_before_late_run() {
     let fixed = check_fixture("user_created_before_late_run", "", &[]);
-    assert!(fixed.ends_with("RUN mkdir -p /srv/ledger/data\nUSER 10001:10001\nCMD [\"ledger\", \"--data\", \"/srv/ledger/data\"]\n"), "{fixed}");
+    assert!(fixed.ends_with("RUN mkdir -p /var/lib/abacus/journal\nUSER 10001:10001\nCMD [\"abacus-server\", \"--journal\", \"/var/lib/abacus/journal\"]\n"), "{fixed}");
     let findings = report(&read_fixture("user_created_before_late_run.Dockerfile"), &[]);
-    assert!(findings.contains("`/srv/ledger/data` is created by RUN as root"), "{findings}");
+    assert!(findings.contains("`/var/lib/abacus/journal` is created by RUN as root"), "{findings}");
 }
 
 #[test]
 fn node_base_ships_user() {
     let fixed = check_fixture("node_base_ships_user", "", &[]);
-    assert!(fixed.ends_with("EXPOSE 3000\nUSER 1000:1000\nCMD [\"node\", \"server.js\"]\n"), "{fixed}");
+    assert!(fixed.ends_with("EXPOSE 8080\nUSER 1000:1000\nCMD [\"node\", \"src/main.js\"]\n"), "{fixed}");
     assert!(!fixed.contains("useradd"));
 }
 
@@ -76,7 +76,7 @@ fn dotnet_aspnet8() {
 #[test]
 fn final_stage_from_scratch() {
     let fixed = check_fixture("final_stage_from_scratch", "", &[]);
-    assert!(fixed.ends_with("/probe\nUSER 10001:10001\nENTRYPOINT [\"/probe\"]\n"), "{fixed}");
+    assert!(fixed.ends_with("/pinger\nUSER 10001:10001\nENTRYPOINT [\"/pinger\"]\n"), "{fixed}");
     assert_eq!(fixed.matches("USER").count(), 1, "only the final stage changes");
     assert!(!fixed.contains("RUN groupadd"), "scratch has no shell");
     assert!(!fixed.contains("adduser"), "scratch has no shell");
@@ -86,9 +86,9 @@ fn final_stage_from_scratch() {
 fn heredoc_body_looks_like_user() {
     let text = read_fixture("heredoc_body_looks_like_user.Dockerfile");
     let fixed = check_fixture("heredoc_body_looks_like_user", "", &[]);
-    let expected = text.replace("COPY sync.py /opt/sync.py\n", "COPY sync.py /opt/sync.py\nUSER 10001:10001\n");
+    let expected = text.replace("COPY fetch.py /opt/fetch.py\n", "COPY fetch.py /opt/fetch.py\nUSER 10001:10001\n");
     assert_eq!(fixed, expected);
-    assert!(fixed.contains("\nUser syncer\n"), "the heredoc body is left alone");
+    assert!(fixed.contains("\nUser fetcher\n"), "the heredoc body is left alone");
 }
 
 #[test]
@@ -479,4 +479,27 @@ fn rule_documentation_parses() {
     assert_eq!(doc.format, cinch::rule::FileKind::Dockerfile.name());
     assert_eq!(doc.fix, "review");
     assert_eq!(cinch::rule::Format::rule_ids(&cinch::formats::dockerfile::DockerfileFormat), vec!["DKR001"]);
+}
+
+#[test]
+fn earlier_nonroot_user_is_reused() {
+    let text = "FROM registry.example.internal/base:2\nUSER svc\nRUN make\nUSER root\nRUN apt-get update\nCMD [\"svc\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.ends_with("RUN apt-get update\nUSER svc\nCMD [\"svc\"]\n"), "{fixed}");
+}
+
+#[test]
+fn stage_name_shadows_image() {
+    // `FROM node` after a stage named `node` builds on that stage, not on the node image.
+    let text = "FROM debian:bookworm AS node\nRUN useradd -u 2500 -N runner\nFROM node\nCMD [\"run\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.ends_with("FROM node\nUSER 2500\nCMD [\"run\"]\n"), "{fixed}");
+}
+
+#[test]
+fn arg_names_a_stage() {
+    let text = "ARG FINAL=hardened\nFROM alpine:3.20 AS hardened\nRUN adduser -S -D -u 3100 web\nUSER 3100\nFROM ${FINAL}\nCMD [\"web\"]\n";
+    let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+    assert!(result.remaining.is_empty(), "the final stage inherits USER 3100");
+    assert_eq!(common::fixed_text(&result), text);
 }
