@@ -7,10 +7,10 @@
 //!
 //! The fix adds a `USER` to the final stage, after its last `RUN` (so that package installs and
 //! other root-only build steps keep working) and before the `CMD`/`ENTRYPOINT` that follows it.
-//! The user comes from what the file and its base image offer. In order of preference: a user
-//! the file creates, a user the base image ships (node, .NET 8), a non-root user the file switched
-//! to earlier, a new user created with the base image's own tools, or a bare numeric id where no
-//! such tool exists. Images that already run as non-root get no finding. When the entrypoint switches
+//! The user comes from what the file and its base image offer. The first choice is a user the
+//! file creates, then a user the base image ships (node, .NET 8), then a non-root user the file
+//! switched to earlier. Failing those, the fix creates a user with the base image's own tools, or
+//! uses a bare numeric id where no such tool exists. Images that already run as non-root get no finding. When the entrypoint switches
 //! user itself (gosu, su-exec, ...), it needs to start as root, so the finding is only reported.
 
 use std::path::{Component, Path, PathBuf};

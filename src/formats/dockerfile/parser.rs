@@ -79,7 +79,7 @@ pub struct Instruction {
     pub heredocs: Vec<Heredoc>,
     /// 0-based line of the keyword.
     pub line: usize,
-    /// Whether the file ends while the instruction's last line still asks for a continuation.
+    /// Whether the file ends while the instruction's last line still ends with the escape character.
     /// Any line added after such an instruction would become part of it.
     pub open_continuation: bool,
 }
@@ -367,10 +367,10 @@ struct HeredocMarker {
     quoted: bool,
 }
 
-/// Finds the heredoc markers in shell-form arguments the way BuildKit does: the arguments are
-/// split into words on whitespace outside quotes, and a word is a marker when it reads
-/// `<<NAME`, `<<-NAME`, `<<'NAME'` or `<<"NAME"`, optionally after a file descriptor (`3<<EOF`),
-/// with no further `<`. So `cat<<EOF`, `$((1<<2))`, `'<<EOF'` and the here-string `<<<` are no
+/// Finds the heredoc markers in shell-form arguments the way BuildKit does. The arguments are
+/// split into words on whitespace outside quotes. A word is a marker when it reads `<<NAME`,
+/// `<<-NAME`, `<<'NAME'` or `<<"NAME"` with no further `<`, optionally after a file descriptor
+/// (`3<<EOF`). So `cat<<EOF`, `$((1<<2))`, `'<<EOF'` and the here-string `<<<` are no
 /// heredocs.
 fn heredoc_markers(args: &str, escape: char) -> Vec<HeredocMarker> {
     shell_words(args, escape).iter().filter_map(|word| heredoc_marker(word)).collect()
