@@ -503,3 +503,11 @@ fn arg_names_a_stage() {
     assert!(result.remaining.is_empty(), "the final stage inherits USER 3100");
     assert_eq!(common::fixed_text(&result), text);
 }
+
+#[test]
+fn windows_administrator_user() {
+    let text = "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerAdministrator\nCMD [\"cmd\", \"/c\", \"echo\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.contains("\nUSER ContainerUser\nCMD"), "{fixed}");
+    assert!(!fixed.contains("ContainerAdministrator"), "{fixed}");
+}

@@ -46,6 +46,7 @@ impl Rule<Dockerfile> for ContainerRunsAsRoot {
         // Decide who the container runs as.
         let (user_instruction, base) = match view.effective_user(&chain) {
             EffectiveUser::NonRoot => return Vec::new(),
+            EffectiveUser::Root(index) if is_windows_administrator(&file.instructions[index].args) => (Some(index), Base::Windows),
             EffectiveUser::Root(index) => (Some(index), view.base(&chain)),
             EffectiveUser::Default(base) => match base {
                 Base::AlreadyNonRoot(_) => return Vec::new(),
@@ -195,7 +196,7 @@ impl<'a> FileView<'a> {
             let last_user = self.file.stages[stage].instructions.iter().rev().find(|&&index| self.file.instructions[index].keyword == "USER");
             if let Some(&index) = last_user {
                 let value = self.expand(&self.file.instructions[index].args, chain);
-                return if is_root(&value, &base) { EffectiveUser::Root(index) } else { EffectiveUser::NonRoot };
+                return if is_root(&value) { EffectiveUser::Root(index) } else { EffectiveUser::NonRoot };
             }
         }
         EffectiveUser::Default(base)
@@ -360,7 +361,7 @@ impl<'a> FileView<'a> {
             .rev()
             .filter(|i| i.keyword == "USER")
             .map(|i| i.args.trim().to_string())
-            .find(|value| !is_root(&self.expand(value, chain), base));
+            .find(|value| !is_root(&self.expand(value, chain)));
         if let Some(value) = earlier {
             notes.push(format!("`{value}` is the non-root user an earlier USER switches to"));
             return UserPlan { user: value, create: None, notes };
@@ -438,7 +439,7 @@ impl<'a> FileView<'a> {
         let mut running_as_root = true;
         for instruction in self.chain_instructions(chain) {
             match instruction.keyword.as_str() {
-                "USER" => running_as_root = is_root(&self.expand(&instruction.args, chain), &Base::Unknown),
+                "USER" => running_as_root = is_root(&self.expand(&instruction.args, chain)),
                 "RUN" if !running_as_root => {}
                 "WORKDIR" => {
                     workdir = join_container_path(&workdir, instruction.args.trim());
@@ -618,13 +619,16 @@ impl<'a> FileView<'a> {
 }
 
 /// Checks whether a `USER` value names root: `root` or UID 0, with any group (`root:root`, `0:0`,
-/// `root:0`). On Windows bases the administrator account `ContainerAdministrator` counts too.
-fn is_root(value: &str, base: &Base) -> bool {
+/// `root:0`). The Windows administrator account `ContainerAdministrator` counts too.
+fn is_root(value: &str) -> bool {
     let user = value.trim().split(':').next().unwrap_or("");
-    if *base == Base::Windows && user.eq_ignore_ascii_case("ContainerAdministrator") {
-        return true;
-    }
-    user == "root" || (!user.is_empty() && user.chars().all(|c| c == '0'))
+    is_windows_administrator(value) || user == "root" || (!user.is_empty() && user.chars().all(|c| c == '0'))
+}
+
+/// Checks whether a `USER` value names the Windows administrator account, which no Linux image
+/// has, so it marks a Windows image whatever its name.
+fn is_windows_administrator(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case("ContainerAdministrator")
 }
 
 /// Substitutes `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from `known`
@@ -725,12 +729,12 @@ mod tests {
     #[test]
     fn root_values() {
         for value in ["root", "0", "root:root", "0:0", "root:0", "0:app", "000"] {
-            assert!(is_root(value, &Base::Unknown), "{value}");
+            assert!(is_root(value), "{value}");
         }
         for value in ["app", "10001:10001", "$APP_UID", "rooty", "1000:0"] {
-            assert!(!is_root(value, &Base::Unknown), "{value}");
+            assert!(!is_root(value), "{value}");
         }
-        assert!(is_root("ContainerAdministrator", &Base::Windows));
+        assert!(is_root("ContainerAdministrator"));
     }
 
     #[test]
