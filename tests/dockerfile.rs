@@ -511,3 +511,11 @@ fn windows_administrator_user() {
     assert!(fixed.contains("\nUSER ContainerUser\nCMD"), "{fixed}");
     assert!(!fixed.contains("ContainerAdministrator"), "{fixed}");
 }
+
+#[test]
+fn indented_instructions() {
+    let text = "FROM alpine:3.20\n  RUN apk add --no-cache curl\n  CMD [\"curl\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.contains("\n  RUN addgroup -S -g 10001 app \\\n      && adduser"), "{fixed}");
+    assert!(fixed.contains("\n  USER 10001:10001\n  CMD"), "{fixed}");
+}

@@ -10,8 +10,9 @@
 //! The user comes from what the file and its base image offer. The first choice is a user the
 //! file creates, then a user the base image ships (node, .NET 8), then a non-root user the file
 //! switched to earlier. Failing those, the fix creates a user with the base image's own tools, or
-//! uses a bare numeric id where no such tool exists. Images that already run as non-root get no finding. When the entrypoint switches
-//! user itself (gosu, su-exec, ...), it needs to start as root, so the finding is only reported.
+//! uses a bare numeric id where no such tool exists. Images that already run as non-root get no
+//! finding. When the entrypoint switches user itself (gosu, su-exec, ...), it needs to start as
+//! root, so the finding is only reported.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -557,7 +558,7 @@ impl<'a> FileView<'a> {
         };
         let anchor_instruction = &instructions[anchor];
         let line_start = text[..anchor_instruction.keyword_range.start].rfind('\n').map_or(0, |at| at + 1);
-        let indent = &text[line_start..anchor_instruction.keyword_range.start];
+        let indent: String = text[line_start..anchor_instruction.keyword_range.start].chars().filter(|c| *c == ' ' || *c == '\t').collect();
         let keyword_text = &text[anchor_instruction.keyword_range.clone()];
         let lowercase = keyword_text.chars().all(|c| c.is_ascii_lowercase());
         let keyword = |name: &str| if lowercase { name.to_ascii_lowercase() } else { name.to_string() };
