@@ -519,3 +519,30 @@ fn indented_instructions() {
     assert!(fixed.contains("\n  RUN addgroup -S -g 10001 app \\\n      && adduser"), "{fixed}");
     assert!(fixed.contains("\n  USER 10001:10001\n  CMD"), "{fixed}");
 }
+
+#[test]
+fn root_user_from_build_arguments() {
+    // A stage's `ARG UID` takes the global default, so USER resolves to 0:0.
+    let text = "ARG UID=0\nARG GID=0\nFROM python:3.12-slim\nARG UID\nARG GID\nRUN if [ $UID -ne 0 ]; then adduser --uid $UID --disabled-password app; fi\nUSER $UID:$GID\nCMD [\"serve\"]\n";
+    let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+    assert_eq!(common::fixed_text(&result), text, "reported, not fixed");
+    assert_eq!(result.remaining.len(), 1);
+    let rendered = report(text, &[]);
+    assert!(rendered.contains("default values of its build arguments"), "{rendered}");
+}
+
+#[test]
+fn user_ids_from_build_arguments() {
+    let text = "FROM debian:bookworm\nARG APP_UID=7000\nRUN useradd -u ${APP_UID} -N worker\nCMD [\"work\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.contains("\nUSER 7000\nCMD"), "{fixed}");
+}
+
+#[test]
+fn unknown_windows_base() {
+    let text = "# escape=`\nARG CONTAINER_IMAGE\nFROM ${CONTAINER_IMAGE}\nWORKDIR C:\\build\nCOPY bootstrap.ps1 .\nRUN ./bootstrap.ps1\nCMD [\"ci\"]\n";
+    let fixed = fix(text);
+    assert!(fixed.contains("\nUSER ContainerUser\nCMD"), "{fixed}");
+    let shell_only = "FROM registry.example.internal/winbase:1\nSHELL [\"powershell\", \"-Command\"]\nCMD [\"app.exe\"]\n";
+    assert!(fix(shell_only).contains("\nUSER ContainerUser\nCMD"));
+}

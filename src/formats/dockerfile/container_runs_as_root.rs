@@ -94,6 +94,18 @@ impl Rule<Dockerfile> for ContainerRunsAsRoot {
             return vec![finding.with_note(note)];
         }
 
+        // `USER $UID:$GID` with `ARG UID=0`: the defaults are what needs changing, not the line.
+        if let Some(index) = user_instruction {
+            let value = file.instructions[index].args.trim();
+            if value.contains('$') {
+                return vec![finding.with_note(format!(
+                    "no fix: `USER {value}` is root through the default values of its build arguments; give them non-root defaults \
+                     (for example {}:{}) or pass non-root values with --build-arg",
+                    ctx.settings.user.uid, ctx.settings.user.gid
+                ))];
+            }
+        }
+
         let plan = view.plan_user(&chain, &base);
         for note in &plan.notes {
             finding = finding.with_note(note.clone());
@@ -173,13 +185,34 @@ impl<'a> FileView<'a> {
         substitute(&stage.image, &self.file.global_args)
     }
 
-    /// Returns what the external image at the root of `chain` offers.
+    /// Returns what the external image at the root of `chain` offers. An image cinch does not
+    /// know counts as Windows when the file reads like a Windows build.
     fn base(&self, chain: &[usize]) -> Base {
         let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
-        match self.resolved_image(root) {
+        let base = match self.resolved_image(root) {
             Some(image) => classify(&ImageRef::parse(&image)),
             None => Base::Unknown,
+        };
+        if base == Base::Unknown && self.looks_like_windows(chain) {
+            return Base::Windows;
         }
+        base
+    }
+
+    /// Checks for signs of a Windows build: the backtick escape that Windows Dockerfiles use so
+    /// that `\` can separate paths, a PowerShell or cmd `SHELL`, or a `WORKDIR` on a drive.
+    fn looks_like_windows(&self, chain: &[usize]) -> bool {
+        if self.file.escape == '`' {
+            return true;
+        }
+        self.chain_instructions(chain).iter().any(|instruction| {
+            let args = instruction.args.to_ascii_lowercase();
+            match instruction.keyword.as_str() {
+                "SHELL" => args.contains("powershell") || args.contains("pwsh") || args.contains("cmd"),
+                "WORKDIR" => args.as_bytes().get(1) == Some(&b':') && args.as_bytes()[0].is_ascii_alphabetic(),
+                _ => false,
+            }
+        })
     }
 
     /// Instructions of the chain in build order: the root stage's first, the final stage's last.
@@ -206,10 +239,16 @@ impl<'a> FileView<'a> {
     /// Substitutes variables from the chain's `ARG` and `ENV` defaults and the global `ARG`s.
     /// Unknown variables are left as written.
     fn expand(&self, value: &str, chain: &[usize]) -> String {
-        let mut known: Vec<(String, Option<String>)> = self.file.global_args.clone();
+        let global = &self.file.global_args;
+        let mut known: Vec<(String, Option<String>)> = global.clone();
         for instruction in self.chain_instructions(chain) {
             if instruction.keyword == "ARG" || instruction.keyword == "ENV" {
-                known.extend(parse_arg(&instruction.args));
+                for (name, default) in parse_arg(&instruction.args) {
+                    // `ARG NAME` inside a stage takes the default of the global `ARG NAME`.
+                    let inherited = || global.iter().find(|(global_name, _)| *global_name == name).and_then(|(_, value)| value.clone());
+                    let default = if instruction.keyword == "ARG" { default.or_else(inherited) } else { default };
+                    known.push((name, default));
+                }
             }
         }
         known.reverse();
@@ -313,7 +352,7 @@ impl<'a> FileView<'a> {
         let instructions = self.chain_instructions(chain);
 
         // A user that the file itself creates.
-        let run_commands: Vec<Vec<String>> = instructions.iter().filter(|i| i.keyword == "RUN").flat_map(|i| self.run_commands(i)).collect();
+        let run_commands: Vec<Vec<String>> = instructions.iter().filter(|i| i.keyword == "RUN").flat_map(|i| self.run_commands(i, chain)).collect();
         let (users, _) = shell::created_accounts(&run_commands);
         if let Some(user) = users.last() {
             let value = match (user.uid, user.gid) {
@@ -416,8 +455,9 @@ impl<'a> FileView<'a> {
         }
     }
 
-    /// Returns the shell commands of a `RUN`, including the bodies of its heredocs.
-    fn run_commands(&self, instruction: &Instruction) -> Vec<Vec<String>> {
+    /// Returns the shell commands of a `RUN`, including the bodies of its heredocs, with the
+    /// variables that the chain's `ARG` and `ENV` defaults give a value substituted.
+    fn run_commands(&self, instruction: &Instruction, chain: &[usize]) -> Vec<Vec<String>> {
         let text = match instruction.json_args() {
             Some(words) => words.join(" "),
             None => without_flags(&instruction.args).to_string(),
@@ -425,6 +465,11 @@ impl<'a> FileView<'a> {
         let mut commands = shell::commands(&text);
         for heredoc in &instruction.heredocs {
             commands.extend(shell::commands(&self.file.text[heredoc.body.clone()]));
+        }
+        for word in commands.iter_mut().flatten() {
+            if word.contains('$') {
+                *word = self.expand(word, chain);
+            }
         }
         commands
     }
@@ -447,7 +492,7 @@ impl<'a> FileView<'a> {
                     found.push((workdir.clone(), "is created by WORKDIR as root"));
                 }
                 "RUN" => {
-                    let commands = self.run_commands(instruction);
+                    let commands = self.run_commands(instruction, chain);
                     for path in shell::mkdir_paths(&commands) {
                         found.push((join_container_path(&workdir, &path), "is created by RUN as root"));
                     }

@@ -102,7 +102,7 @@ pub fn classify(image: &ImageRef) -> Base {
     if tag.contains("nanoserver") || name.ends_with("/nanoserver") {
         return Base::AlreadyNonRoot("Nano Server images run as `ContainerUser`");
     }
-    if name.starts_with("mcr.microsoft.com/windows") || tag.contains("servercore") || name.contains("/framework/") {
+    if name.starts_with("mcr.microsoft.com/windows") || name.contains("servercore") || tag.contains("servercore") || name.contains("/framework/") {
         return Base::Windows;
     }
     if let Some(rest) = name.strip_prefix("mcr.microsoft.com/dotnet/") {
@@ -216,6 +216,8 @@ mod tests {
         assert!(matches!(base("registry.access.redhat.com/ubi9/ubi-minimal:9.4"), Base::NoUserTools(_)));
         assert!(matches!(base("amazonlinux:2023"), Base::NoUserTools(_)));
         assert_eq!(base("mcr.microsoft.com/windows/servercore:ltsc2022"), Base::Windows);
+        assert_eq!(base("microsoft/windowsservercore"), Base::Windows);
+        assert_eq!(base("mcr.microsoft.com/dotnet/framework/sdk:4.8-windowsservercore-ltsc2019"), Base::Windows);
         assert!(matches!(base("mcr.microsoft.com/windows/nanoserver:ltsc2022"), Base::AlreadyNonRoot(_)));
         assert_eq!(base("registry.example.internal/base:1"), Base::Unknown);
     }
