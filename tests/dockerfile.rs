@@ -546,3 +546,18 @@ fn unknown_windows_base() {
     let shell_only = "FROM registry.example.internal/winbase:1\nSHELL [\"powershell\", \"-Command\"]\nCMD [\"app.exe\"]\n";
     assert!(fix(shell_only).contains("\nUSER ContainerUser\nCMD"));
 }
+
+#[test]
+fn continuation_with_comments() {
+    // Without the entrypoint script in the project, the fix reuses the user the file creates.
+    let fixed = check_fixture("continuation_with_comments", "", &[]);
+    assert!(fixed.contains("COPY quarry-entrypoint.sh quarry-healthcheck.sh /usr/local/bin/\nUSER 970:970\nENTRYPOINT"), "{fixed}");
+
+    // With it, the `setpriv` step-down is found and the finding is only reported.
+    let text = read_fixture("continuation_with_comments.Dockerfile");
+    let script = read_fixture("quarry-entrypoint.sh");
+    let others = [("quarry-entrypoint.sh", script.as_str())];
+    let result = common::run_in("Dockerfile", &text, "", FixMode::Unsafe, &others);
+    assert_eq!(common::fixed_text(&result), text);
+    assert!(report(&text, &others).contains("`setpriv`"));
+}

@@ -539,6 +539,16 @@ mod tests {
     }
 
     #[test]
+    fn heredoc_edge_forms() {
+        let text = "FROM x\nADD <<EOF /empty\nEOF\nCOPY <<no-docs <<no-man /etc/dpkg/\npath-exclude /usr/share/doc/*\nno-docs\npath-exclude /usr/share/man/*\nno-man\nCMD y\n";
+        let parsed = parse(text).unwrap();
+        assert_eq!(parsed.instructions.len(), 4);
+        assert!(parsed.instructions[1].heredocs[0].body.is_empty());
+        let names: Vec<&str> = parsed.instructions[2].heredocs.iter().map(|h| h.delimiter.as_str()).collect();
+        assert_eq!(names, ["no-docs", "no-man"]);
+    }
+
+    #[test]
     fn unterminated_heredoc_fails() {
         let error = parse("FROM x\nRUN <<EOF\necho\n").unwrap_err();
         assert!(error.message.contains("unterminated heredoc"), "{}", error.message);
