@@ -179,6 +179,12 @@ impl<'a> FileView<'a> {
         self.file.stages[..stage].iter().rposition(|earlier| earlier.name.as_deref() == Some(image.as_str()))
     }
 
+    /// Returns the first stage of `chain`, the one built on an external image.
+    fn root_stage(&self, chain: &[usize]) -> &'a Stage {
+        let root = chain.last().copied().unwrap_or_default();
+        &self.file.stages[root]
+    }
+
     /// Returns the stage's image with global `ARG` defaults substituted, or `None` when an
     /// argument has no default.
     fn resolved_image(&self, stage: &Stage) -> Option<String> {
@@ -188,7 +194,7 @@ impl<'a> FileView<'a> {
     /// Returns what the external image at the root of `chain` offers. An image cinch does not
     /// know counts as Windows when the file reads like a Windows build.
     fn base(&self, chain: &[usize]) -> Base {
-        let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+        let root = self.root_stage(chain);
         let base = match self.resolved_image(root) {
             Some(image) => classify(&ImageRef::parse(&image)),
             None => Base::Unknown,
@@ -288,7 +294,7 @@ impl<'a> FileView<'a> {
         if self.chain_instructions(chain).iter().any(|instruction| instruction.keyword == "ENTRYPOINT") {
             return None;
         }
-        let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+        let root = self.root_stage(chain);
         entrypoint_switches_user(&ImageRef::parse(&self.resolved_image(root)?))
     }
 
@@ -439,7 +445,7 @@ impl<'a> FileView<'a> {
                 UserPlan { user: numeric, create: None, notes }
             }
             _ => {
-                let root = &self.file.stages[*chain.last().expect("a chain has its own stage")];
+                let root = self.root_stage(chain);
                 let image = &root.image;
                 if self.resolved_image(root).is_none() {
                     notes.push(format!(
