@@ -561,3 +561,12 @@ fn continuation_with_comments() {
     assert_eq!(common::fixed_text(&result), text);
     assert!(report(&text, &others).contains("`setpriv`"));
 }
+
+#[test]
+fn volume_paths_are_named() {
+    let text = "FROM debian:bookworm\nRUN apt-get update\nVOLUME [\"/var/lib/tally\"]\nCMD [\"tally\"]\n";
+    let rendered = report(text, &[]);
+    assert!(rendered.contains("`/var/lib/tally` is a VOLUME"), "{rendered}");
+    let chowned = "FROM debian:bookworm\nRUN mkdir -p /var/lib/tally && chown 10001 /var/lib/tally\nVOLUME /var/lib/tally\nCMD [\"tally\"]\n";
+    assert!(!report(chowned, &[]).contains("/var/lib/tally"), "a chown'd path needs no note");
+}

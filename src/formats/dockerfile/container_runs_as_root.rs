@@ -480,8 +480,9 @@ impl<'a> FileView<'a> {
         commands
     }
 
-    /// Notes on directories that root owns and the application may need to write to: created by
-    /// `WORKDIR` or `mkdir`, or filled by `COPY`/`ADD` without `--chown`.
+    /// Returns notes on directories that root owns and the application may need to write to:
+    /// created by `WORKDIR` or `mkdir`, declared by `VOLUME`, or filled by `COPY`/`ADD` without
+    /// `--chown`.
     fn ownership_notes(&self, chain: &[usize]) -> Vec<String> {
         let mut found: Vec<(String, &'static str)> = Vec::new();
         let mut changed: Vec<String> = Vec::new();
@@ -503,6 +504,12 @@ impl<'a> FileView<'a> {
                         found.push((join_container_path(&workdir, &path), "is created by RUN as root"));
                     }
                     changed.extend(shell::chown_paths(&commands).iter().map(|path| join_container_path(&workdir, path)));
+                }
+                "VOLUME" => {
+                    let paths = instruction.json_args().unwrap_or_else(|| instruction.args.split_whitespace().map(str::to_string).collect());
+                    for path in paths {
+                        found.push((join_container_path(&workdir, &path), "is a VOLUME that root owns unless the image gives it another owner"));
+                    }
                 }
                 "COPY" | "ADD" => {
                     if instruction.flag("chown").is_some() {
