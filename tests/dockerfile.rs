@@ -570,3 +570,14 @@ fn volume_paths_are_named() {
     let chowned = "FROM debian:bookworm\nRUN mkdir -p /var/lib/tally && chown 10001 /var/lib/tally\nVOLUME /var/lib/tally\nCMD [\"tally\"]\n";
     assert!(!report(chowned, &[]).contains("/var/lib/tally"), "a chown'd path needs no note");
 }
+
+#[test]
+fn file_suppression_after_directives() {
+    let text = "# syntax=docker/dockerfile:1\n# cinch: ignore-file[DKR001] the init container must run as root\nFROM debian:bookworm\nCMD [\"init\"]\n";
+    let parsed = parser::parse(text).expect("parses");
+    assert_eq!(parsed.pieces[0].kind, parser::PieceKind::Directive);
+    assert_eq!(parsed.pieces[1].kind, parser::PieceKind::Comment, "the suppression is a comment, not a directive");
+    let result = common::run("Dockerfile", text, "", FixMode::Unsafe);
+    assert!(result.remaining.is_empty());
+    assert_eq!(common::fixed_text(&result), text);
+}
