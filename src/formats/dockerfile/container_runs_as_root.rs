@@ -14,6 +14,8 @@
 //! finding. When the entrypoint switches user itself (gosu, su-exec, ...), it needs to start as
 //! root, so the finding is only reported.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::edit::{Edit, Fix};
@@ -148,15 +150,24 @@ struct UserPlan {
     notes: Vec<String>,
 }
 
-/// The parsed file together with what the rule needs to look up in it.
+/// Build arguments and environment variables by name, with their values when known.
+type Variables = HashMap<String, Option<String>>;
+
+/// The parsed file together with what the rule needs to look up in it. One view serves the
+/// final stage's chain, which every `chain` argument of its methods is.
 struct FileView<'a> {
     file: &'a Dockerfile,
     ctx: &'a RuleContext<'a>,
+    /// The global `ARG`s, which `FROM` lines may use.
+    global: Variables,
+    /// The global `ARG`s and the chain's `ARG` and `ENV` values, computed on first use.
+    chain_variables: OnceCell<Variables>,
 }
 
 impl<'a> FileView<'a> {
     fn new(file: &'a Dockerfile, ctx: &'a RuleContext<'a>) -> Self {
-        FileView { file, ctx }
+        let global = file.global_args.iter().cloned().collect();
+        FileView { file, ctx, global, chain_variables: OnceCell::new() }
     }
 
     /// Returns the stage indexes from `stage` back through the stages it is built `FROM`.
@@ -188,7 +199,7 @@ impl<'a> FileView<'a> {
     /// Returns the stage's image with global `ARG` defaults substituted, or `None` when an
     /// argument has no default.
     fn resolved_image(&self, stage: &Stage) -> Option<String> {
-        substitute(&stage.image, &self.file.global_args)
+        substitute(&stage.image, &self.global)
     }
 
     /// Returns what the external image at the root of `chain` offers. An image cinch does not
@@ -245,20 +256,24 @@ impl<'a> FileView<'a> {
     /// Substitutes variables from the chain's `ARG` and `ENV` defaults and the global `ARG`s.
     /// Unknown variables are left as written.
     fn expand(&self, value: &str, chain: &[usize]) -> String {
-        let global = &self.file.global_args;
-        let mut known: Vec<(String, Option<String>)> = global.clone();
-        for instruction in self.chain_instructions(chain) {
-            if instruction.keyword == "ARG" || instruction.keyword == "ENV" {
-                for (name, default) in parse_arg(&instruction.args) {
+        let variables = self.chain_variables.get_or_init(|| {
+            let mut variables = self.global.clone();
+            for instruction in self.chain_instructions(chain) {
+                if instruction.keyword != "ARG" && instruction.keyword != "ENV" {
+                    continue;
+                }
+                for (name, value) in parse_arg(&instruction.args) {
                     // `ARG NAME` inside a stage takes the default of the global `ARG NAME`.
-                    let inherited = || global.iter().find(|(global_name, _)| *global_name == name).and_then(|(_, value)| value.clone());
-                    let default = if instruction.keyword == "ARG" { default.or_else(inherited) } else { default };
-                    known.push((name, default));
+                    let value = match value {
+                        None if instruction.keyword == "ARG" => self.global.get(&name).cloned().flatten(),
+                        value => value,
+                    };
+                    variables.insert(name, value);
                 }
             }
-        }
-        known.reverse();
-        substitute(value, &known).unwrap_or_else(|| value.to_string())
+            variables
+        });
+        substitute(value, variables).unwrap_or_else(|| value.to_string())
     }
 
     /// Returns the tool with which the effective `ENTRYPOINT`/`CMD`, or a script it runs,
@@ -690,10 +705,10 @@ fn is_windows_administrator(value: &str) -> bool {
     value.trim().eq_ignore_ascii_case("ContainerAdministrator")
 }
 
-/// Substitutes `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from `known`
-/// (the first match wins). Returns `None` when a variable has no value and no default.
-fn substitute(value: &str, known: &[(String, Option<String>)]) -> Option<String> {
-    let lookup = |name: &str| known.iter().find(|(known_name, _)| known_name == name).and_then(|(_, value)| value.clone());
+/// Substitutes `$NAME`, `${NAME}`, `${NAME:-default}` and `${NAME:+alternative}` from
+/// `variables`. Returns `None` when a variable has no value and no default.
+fn substitute(value: &str, variables: &Variables) -> Option<String> {
+    let lookup = |name: &str| variables.get(name).cloned().flatten();
     let mut out = String::new();
     let mut rest = value;
     while let Some(at) = rest.find('$') {
@@ -798,7 +813,7 @@ mod tests {
 
     #[test]
     fn substitution() {
-        let known = vec![("BASE".to_string(), Some("node:20".to_string())), ("EMPTY".to_string(), None)];
+        let known: Variables = [("BASE".to_string(), Some("node:20".to_string())), ("EMPTY".to_string(), None)].into_iter().collect();
         assert_eq!(substitute("${BASE}", &known).as_deref(), Some("node:20"));
         assert_eq!(substitute("$BASE-x", &known).as_deref(), Some("node:20-x"));
         assert_eq!(substitute("${EMPTY:-alpine}", &known).as_deref(), Some("alpine"));
