@@ -318,7 +318,8 @@ fn parse_instruction(text: &str, lines: &[Line], first: usize, escape: char) -> 
 
     // Heredoc bodies follow the instruction's last line, in the order their markers appear.
     let mut heredocs = Vec::new();
-    let takes_heredocs = matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") && !args.starts_with('[');
+    let is_json = args.starts_with('[') && serde_json::from_str::<Vec<String>>(&args).is_ok();
+    let takes_heredocs = matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") && !is_json;
     if takes_heredocs {
         for marker in heredoc_markers(&args, escape) {
             let body_start = lines.get(index).map_or(text.len(), |l| l.start);
@@ -546,6 +547,13 @@ mod tests {
         assert!(parsed.instructions[1].heredocs[0].body.is_empty());
         let names: Vec<&str> = parsed.instructions[2].heredocs.iter().map(|h| h.delimiter.as_str()).collect();
         assert_eq!(names, ["no-docs", "no-man"]);
+    }
+
+    #[test]
+    fn heredoc_after_shell_test_bracket() {
+        let parsed = parse("FROM x\nRUN [ -d /srv ] && cat <<EOF > /srv/motd\nUSER root\nEOF\nCMD y\n").unwrap();
+        assert_eq!(parsed.instructions.len(), 3);
+        assert_eq!(parsed.instructions[1].heredocs.len(), 1);
     }
 
     #[test]
