@@ -8,7 +8,7 @@ mod shell;
 use std::path::Path;
 
 use crate::finding::Finding;
-use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, Rule, RuleContext};
+use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, ParseError, Rule, RuleContext};
 use crate::source::SourceFile;
 
 use container_runs_as_root::ContainerRunsAsRoot;
@@ -44,6 +44,10 @@ impl Format for DockerfileFormat {
     fn check(&self, source: &SourceFile, ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
         let tree = parser::parse(&source.text)?;
         run_rules(RULES, &tree, ctx)
+    }
+
+    fn round_trip(&self, source: &SourceFile) -> Option<Result<String, ParseError>> {
+        Some(parser::parse(&source.text).map(|tree| tree.pieces.iter().map(|piece| &tree.text[piece.range.clone()]).collect()))
     }
 }
 
