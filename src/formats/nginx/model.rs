@@ -1,0 +1,350 @@
+//! The checked file as the rules see it: the block tree with contexts, what each `include`
+//! brings in, where the file itself is included, nginx's inheritance rule for array directives
+//! (`add_header`, `proxy_set_header`), and where new directives go.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::context::ProjectContext;
+use crate::edit::Edit;
+use crate::source::SourceFile;
+
+use super::include::{self, Included, Inclusion, Provided};
+use super::parser::{self, Context, Directive, Parsed};
+
+/// A parsed nginx file with its include information.
+pub struct Doc {
+    pub source: SourceFile,
+    pub path: PathBuf,
+    pub children: Vec<Directive>,
+    /// The context of the file's top level: `Main` for a main file, `Http` for a snippet of
+    /// `server` blocks, `Server` for a snippet of `location` blocks, `Other` when unknown.
+    pub top: Context,
+    /// What each `include` directive brings in, keyed by the directive's start offset.
+    pub includes: HashMap<usize, Included>,
+    /// Where another walked file includes this one, when that is known and unambiguous.
+    pub inclusion: Option<Inclusion>,
+    /// The indentation unit new blocks' contents get when no neighbour shows one.
+    pub indent_unit: String,
+}
+
+/// One level of the tree: the top of the file or a block, with the directive that opens it.
+#[derive(Clone, Copy)]
+pub struct Level<'a> {
+    pub owner: Option<&'a Directive>,
+    pub children: &'a [Directive],
+    pub context: Context,
+}
+
+/// A simple directive present at a level, written there or brought in by an `include`.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub name: String,
+    pub args: Vec<String>,
+    /// The directive as written, for copying it to another level.
+    pub text: String,
+    /// The directive in this file, or `None` when an included file provides it.
+    pub local: Option<&'a Directive>,
+    /// The file that provides it, for included entries.
+    pub from: Option<String>,
+}
+
+/// The directives of one name that a level ends up with, after nginx's inheritance.
+#[derive(Debug, Clone)]
+pub struct Effective<'a> {
+    pub entries: Vec<Entry<'a>>,
+    /// Why the answer may be incomplete: an include that cannot be resolved, or a file whose
+    /// includer is not in the tree.
+    pub uncertain: Option<String>,
+}
+
+impl Doc {
+    pub fn build(source: &SourceFile, parsed: Parsed, project: &ProjectContext) -> Doc {
+        let mut children = parsed.children;
+        let inferred = parser::infer_top_context(&children);
+        let inclusion = if inferred == Context::Main { None } else { include::inclusion_of(project, &source.path) };
+        let top = match &inclusion {
+            Some(found) => found.context,
+            None => inferred,
+        };
+        parser::assign_contexts(&mut children, top);
+        let mut includes = HashMap::new();
+        collect_includes(project, source, &children, &mut includes);
+        Doc {
+            indent_unit: source.indent_unit("    "),
+            source: source.clone(),
+            path: source.path.clone(),
+            children,
+            top,
+            includes,
+            inclusion,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.source.text
+    }
+
+    pub fn root(&self) -> Level<'_> {
+        Level { owner: None, children: &self.children, context: self.top }
+    }
+
+    /// Calls `visit` with every level's chain of ancestors, the level itself last, top down.
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&[Level<'a>])) {
+        let mut chain = vec![self.root()];
+        walk_levels(&mut chain, visit);
+    }
+
+    /// Returns the simple directives at `level`, includes expanded in place.
+    pub fn entries<'a>(&'a self, level: &Level<'a>) -> Vec<Entry<'a>> {
+        let mut entries = Vec::new();
+        for directive in level.children.iter().filter(|d| d.block.is_none()) {
+            if directive.is("include") {
+                if let Some(included) = self.includes.get(&directive.span.start) {
+                    entries.extend(included.provided.iter().map(entry_of_provided));
+                }
+                continue;
+            }
+            entries.push(Entry {
+                name: directive.name.value.clone(),
+                args: directive.args.iter().map(|a| a.value.clone()).collect(),
+                text: self.text()[directive.span.clone()].to_string(),
+                local: Some(directive),
+                from: None,
+            });
+        }
+        entries
+    }
+
+    /// Returns the include patterns at `level` that match nothing in the tree.
+    pub fn unresolved(&self, level: &Level<'_>) -> Vec<String> {
+        level
+            .children
+            .iter()
+            .filter(|d| d.is("include"))
+            .filter_map(|d| self.includes.get(&d.span.start))
+            .flat_map(|included| included.unresolved.iter().cloned())
+            .collect()
+    }
+
+    /// Returns the entries named `name` at `level`.
+    pub fn own<'a>(&'a self, level: &Level<'a>, name: &str) -> Vec<Entry<'a>> {
+        self.entries(level).into_iter().filter(|e| e.name == name).collect()
+    }
+
+    /// Returns the `name` directives in force at the last level of `chain`, by nginx's rule for
+    /// array directives: a level that declares any of them inherits none from above, unless
+    /// `merge_directive merge` (such as `add_header_inherit merge`) is in force there.
+    pub fn effective<'a>(&'a self, chain: &[Level<'a>], name: &str, merge_directive: Option<&str>) -> Effective<'a> {
+        let mut entries = Vec::new();
+        for level in chain.iter().rev() {
+            let unresolved = self.unresolved(level);
+            if !unresolved.is_empty() {
+                return Effective {
+                    entries,
+                    uncertain: Some(format!("`include {}` cannot be resolved in the tree", unresolved.join(" "))),
+                };
+            }
+            let own = self.own(level, name);
+            if !own.is_empty() {
+                let merges = merge_directive.is_some_and(|merge| {
+                    self.own(level, merge).iter().any(|e| e.args.first().is_some_and(|a| a == "merge"))
+                });
+                entries.extend(own);
+                if !merges {
+                    return Effective { entries, uncertain: None };
+                }
+            }
+        }
+        self.effective_outside(entries, name)
+    }
+
+    /// Continues an inheritance lookup past the file's top level, into the includer.
+    fn effective_outside<'a>(&'a self, mut entries: Vec<Entry<'a>>, name: &str) -> Effective<'a> {
+        if self.top == Context::Main {
+            return Effective { entries, uncertain: None };
+        }
+        let Some(inclusion) = &self.inclusion else {
+            return Effective {
+                entries,
+                uncertain: Some("the file that includes this one is not in the tree".to_string()),
+            };
+        };
+        for level in inclusion.levels.iter().rev() {
+            if !level.unresolved.is_empty() {
+                return Effective {
+                    entries,
+                    uncertain: Some(format!(
+                        "`include {}` in {} cannot be resolved in the tree",
+                        level.unresolved.join(" "),
+                        inclusion.includer.display()
+                    )),
+                };
+            }
+            let own: Vec<Entry> = level.entries.iter().filter(|p| p.name == name).map(entry_of_provided).collect();
+            if !own.is_empty() {
+                entries.extend(own);
+                return Effective { entries, uncertain: None };
+            }
+        }
+        Effective { entries, uncertain: None }
+    }
+
+    /// Returns the span a finding about a block sits on: the directive's head up to its `{`.
+    pub fn head_span(&self, level: &Level<'_>) -> std::ops::Range<usize> {
+        match level.owner {
+            Some(owner) => match &owner.block {
+                Some(block) => owner.span.start..block.open + 1,
+                None => owner.span.clone(),
+            },
+            None => 0..self.text().len().min(self.source.line_content_end(0)),
+        }
+    }
+
+    /// Returns an edit that inserts `lines` (each a directive without indentation or line
+    /// break) into `level`: after the last directive named `name`; failing that, after the last
+    /// simple directive before the first nested block; failing that, at the top of the block.
+    pub fn insert(&self, level: &Level<'_>, name: &str, lines: &[String]) -> Edit {
+        let children = level.children;
+        let anchor = children.iter().rev().find(|d| d.is(name) && d.block.is_none()).or_else(|| {
+            let first_block = children.iter().position(|d| d.block.is_some()).unwrap_or(children.len());
+            children[..first_block].iter().rev().find(|d| d.block.is_none())
+        });
+        match anchor {
+            Some(directive) => self.insert_after(directive, lines),
+            None => self.insert_at_top(level, lines),
+        }
+    }
+
+    fn insert_after(&self, directive: &Directive, lines: &[String]) -> Edit {
+        let text = self.text();
+        let end = directive.span.end;
+        let line_index = self.source.line_index(directive.span.start);
+        let line_start = self.source.line_start(line_index);
+        let starts_line = text[line_start..directive.span.start].trim().is_empty();
+        let rest_end = text[end..].find('\n').map(|at| end + at).unwrap_or(text.len());
+        let rest = text[end..rest_end].trim();
+        if !starts_line || !(rest.is_empty() || rest.starts_with('#')) {
+            // The directive shares its line with others (`location / { proxy_pass x; }`): keep the
+            // block on one line.
+            return Edit::insert(end, format!(" {}", lines.join(" ")));
+        }
+        let indent = self.source.indentation(line_index).to_string();
+        self.insert_lines(rest_end, &indent, lines)
+    }
+
+    /// Inserts whole lines at the end of the line that ends at `line_end` (its `\n` or the end
+    /// of the text).
+    fn insert_lines(&self, line_end: usize, indent: &str, lines: &[String]) -> Edit {
+        let newline = self.source.newline();
+        let mut added = String::new();
+        if line_end >= self.text().len() {
+            for line in lines {
+                added.push_str(newline);
+                added.push_str(indent);
+                added.push_str(line);
+            }
+            return Edit::insert(self.text().len(), added);
+        }
+        for line in lines {
+            added.push_str(indent);
+            added.push_str(line);
+            added.push_str(newline);
+        }
+        Edit::insert(line_end + 1, added)
+    }
+
+    fn insert_at_top(&self, level: &Level<'_>, lines: &[String]) -> Edit {
+        let text = self.text();
+        let Some(block) = level.owner.and_then(|owner| owner.block.as_ref()) else {
+            let newline = self.source.newline();
+            let added: String = lines.iter().map(|line| format!("{line}{newline}")).collect();
+            return Edit::insert(0, added);
+        };
+        let after_open = block.open + 1;
+        let rest_end = text[after_open..].find('\n').map(|at| after_open + at).unwrap_or(text.len());
+        let rest = text[after_open..rest_end].trim();
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            let tail = if text[after_open..].starts_with(|c: char| c == ' ' || c == '\t') { "" } else { " " };
+            return Edit::insert(after_open, format!(" {}{tail}", lines.join(" ")));
+        }
+        let indent = self.child_indent(level);
+        self.insert_lines(rest_end, &indent, lines)
+    }
+
+    /// Returns the indentation of a block's contents: its first child's, or the block's own
+    /// plus one unit.
+    fn child_indent(&self, level: &Level<'_>) -> String {
+        if let Some(first) = level.children.first() {
+            let line = self.source.line_index(first.span.start);
+            if self.text()[self.source.line_start(line)..first.span.start].trim().is_empty() {
+                return self.source.indentation(line).to_string();
+            }
+        }
+        match level.owner {
+            Some(owner) => {
+                let line = self.source.line_index(owner.span.start);
+                format!("{}{}", self.source.indentation(line), self.indent_unit)
+            }
+            None => String::new(),
+        }
+    }
+}
+
+fn entry_of_provided<'a>(provided: &Provided) -> Entry<'a> {
+    Entry {
+        name: provided.name.clone(),
+        args: provided.args.clone(),
+        text: provided.text.clone(),
+        local: None,
+        from: Some(provided.from.clone()),
+    }
+}
+
+fn walk_levels<'a>(chain: &mut Vec<Level<'a>>, visit: &mut dyn FnMut(&[Level<'a>])) {
+    visit(chain);
+    let current = *chain.last().expect("chain is never empty");
+    for directive in current.children {
+        if let Some(block) = &directive.block {
+            if block.context == Context::Raw {
+                continue;
+            }
+            chain.push(Level { owner: Some(directive), children: &block.children, context: block.context });
+            walk_levels(chain, visit);
+            chain.pop();
+        }
+    }
+}
+
+fn collect_includes(project: &ProjectContext, source: &SourceFile, children: &[Directive], out: &mut HashMap<usize, Included>) {
+    for directive in children {
+        if directive.is("include") {
+            if let Some(pattern) = directive.arg(0) {
+                out.insert(directive.span.start, include::include(project, &source.path, pattern));
+            }
+        }
+        if let Some(block) = &directive.block {
+            collect_includes(project, source, &block.children, out);
+        }
+    }
+}
+
+/// Whether the server at the end of `chain` is an `http` server.
+pub fn is_http_server(level: &Level<'_>) -> bool {
+    level.context == Context::Server && level.owner.is_some()
+}
+
+/// Returns a header name's canonical form for comparison.
+pub fn header_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// Quotes an argument when nginx would otherwise split or misread it.
+pub fn quote_arg(value: &str) -> String {
+    let needs = value.is_empty() || value.contains([' ', '\t', ';', '{', '}', '"', '\'', '#', '\\']);
+    if needs {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        value.to_string()
+    }
+}

@@ -1,0 +1,158 @@
+//! NGX002 missing-security-headers: responses without `X-Content-Type-Options`,
+//! `X-Frame-Options` and `Referrer-Policy`.
+//!
+//! Without them browsers sniff content types, let any site frame the pages (clickjacking), and
+//! send full URLs to other sites. The headers go into the highest level (`http`, or each `server`
+//! of a snippet whose `http` block is not in the tree) and into every `server`, `location` and
+//! `if` below it that declares its own `add_header`, because nginx inherits `add_header` only into
+//! levels that declare none. `X-XSS-Protection` is not added: browsers dropped the filter it
+//! controls, and current guidance is to leave it unset.
+
+use crate::edit::{Edit, Fix};
+use crate::finding::Finding;
+use crate::rule::{Rule, RuleContext};
+
+use super::headers::{add_header_line, has_header, lines_with_inherited};
+use super::model::{header_key, Doc, Level};
+use super::parser::Context;
+
+pub struct SecurityHeaders;
+
+const ID: &str = "NGX002";
+const MERGE: Option<&str> = Some("add_header_inherit");
+
+/// Whether the last level of `chain` is where the headers go even without its own `add_header`.
+fn is_top_target(doc: &Doc, chain: &[Level<'_>]) -> bool {
+    let level = chain.last().expect("chain is never empty");
+    match level.context {
+        Context::Http => level.owner.is_some(),
+        Context::Server => doc.top == Context::Http && chain.len() == 2 && doc.inclusion.is_none(),
+        _ => false,
+    }
+}
+
+fn accepts_add_header(context: Context) -> bool {
+    matches!(context, Context::Http | Context::Server | Context::Location | Context::IfInLocation)
+}
+
+fn level_name(level: &Level<'_>) -> String {
+    match level.owner {
+        Some(owner) => match owner.args.first() {
+            Some(_) if owner.is("location") || owner.is("if") => {
+                format!("`{} {}` block", owner.name.value, owner.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" "))
+            }
+            _ => format!("`{}` block", owner.name.value),
+        },
+        None => "top level of this file".to_string(),
+    }
+}
+
+impl Rule<Doc> for SecurityHeaders {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check(&self, doc: &Doc, ctx: &RuleContext) -> Vec<Finding> {
+        let wanted = [
+            ("X-Content-Type-Options", "nosniff".to_string()),
+            ("X-Frame-Options", ctx.settings.nginx.frame_options.clone()),
+            ("Referrer-Policy", "strict-origin-when-cross-origin".to_string()),
+        ];
+        let mut findings = Vec::new();
+        doc.walk(&mut |chain| {
+            let level = chain.last().expect("chain is never empty");
+            if !accepts_add_header(level.context) {
+                return;
+            }
+            let own = doc.own(level, "add_header");
+            let top = is_top_target(doc, chain);
+            let nested = !own.is_empty() && (level.owner.is_some() || doc.top == Context::Server);
+            if !top && !nested {
+                return;
+            }
+            let effective = doc.effective(chain, "add_header", MERGE);
+            let span = doc.head_span(level);
+            let name = level_name(level);
+            let all_resolved = chain.iter().all(|l| doc.unresolved(l).is_empty());
+            let outer_unknown = doc.inclusion.is_none() && level.context == Context::Server && all_resolved;
+            if let Some(reason) = &effective.uncertain {
+                if outer_unknown && top && own.is_empty() {
+                    // A server of a snippet whose http block is elsewhere: handled below.
+                } else {
+                    findings.push(
+                        Finding::new(ID, span, format!("cannot tell whether the {name} sends the security headers"))
+                            .with_note(format!("{reason}; add the included files to the checked tree, or add X-Content-Type-Options, X-Frame-Options and Referrer-Policy with `always` by hand")),
+                    );
+                    return;
+                }
+            }
+            let present: Vec<Vec<String>> = effective.entries.iter().map(|e| e.args.clone()).collect();
+            let missing: Vec<&(&str, String)> = wanted.iter().filter(|(header, _)| !has_header(&present, header)).collect();
+
+            // Security headers declared here without `always` are not sent on error responses.
+            let mut edits = Vec::new();
+            let mut without_always = Vec::new();
+            for entry in &own {
+                let Some(directive) = entry.local else { continue };
+                let Some(header) = entry.args.first() else { continue };
+                if !wanted.iter().any(|(name, _)| header_key(name) == header_key(header)) {
+                    continue;
+                }
+                if entry.args.len() == 2 {
+                    edits.push(Edit::insert(directive.head_end(), " always"));
+                    without_always.push(header.clone());
+                }
+            }
+
+            let mut notes = Vec::new();
+            let mut review = false;
+            if !missing.is_empty() {
+                let new: Vec<String> = missing.iter().map(|(header, value)| add_header_line(doc, header, value)).collect();
+                let lines = match lines_with_inherited(doc, chain, "add_header", MERGE, &new) {
+                    Ok(lines) => lines,
+                    Err(_) if outer_unknown => {
+                        review = true;
+                        notes.push("this file's servers are included into an http block that is not in the checked tree; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server".to_string());
+                        new.clone()
+                    }
+                    Err(reason) => {
+                        findings.push(
+                            Finding::new(ID, span, format!("cannot tell whether the {name} sends the security headers"))
+                                .with_note(format!("{reason}; add X-Content-Type-Options, X-Frame-Options and Referrer-Policy with `always` by hand")),
+                        );
+                        return;
+                    }
+                };
+                if lines.len() > new.len() {
+                    notes.push(format!(
+                        "this {name} declared no add_header, so it inherited {} from above; the fix copies {} here because a level with its own add_header inherits none",
+                        lines.len() - new.len(),
+                        if lines.len() - new.len() == 1 { "it" } else { "them" }
+                    ));
+                }
+                edits.push(doc.insert(level, "add_header", &lines));
+            }
+            if edits.is_empty() {
+                return;
+            }
+            let mut parts = Vec::new();
+            if !missing.is_empty() {
+                parts.push(format!("does not send {}", missing.iter().map(|(h, _)| *h).collect::<Vec<_>>().join(", ")));
+            }
+            if !without_always.is_empty() {
+                parts.push(format!("sends {} without `always`, so error responses lack it", without_always.join(", ")));
+            }
+            let mut message = format!("the {name} {}", parts.join(" and "));
+            if !top && !own.is_empty() {
+                message.push_str(" (it declares its own add_header, so it inherits none from above)");
+            }
+            let fix = if review { Fix::review(edits) } else { Fix::safe(edits) };
+            let mut finding = Finding::new(ID, span, message).with_fix(fix);
+            for note in notes {
+                finding = finding.with_note(note);
+            }
+            findings.push(finding);
+        });
+        findings
+    }
+}

@@ -1,0 +1,148 @@
+//! nginx fixtures: every fixture's findings and diff as a snapshot, the fix invariants, the
+//! lossless parse, and the detection of nginx files among other `*.conf` files.
+
+mod common;
+mod nginx_support;
+
+use std::path::Path;
+
+use cinch::engine::FixMode;
+use cinch::formats;
+use cinch::formats::nginx::parser;
+use cinch::rule::Format;
+use cinch::source::SourceFile;
+
+fn others_ref(others: &[(String, String)]) -> Vec<(&str, &str)> {
+    others.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect()
+}
+
+#[test]
+fn fixtures_snapshots() {
+    for case in nginx_support::cases() {
+        let text = case.text();
+        let others = case.others();
+        let others = others_ref(&others);
+        let rendered = common::render(&case.path, &text, &case.config, case.mode(), &others);
+        assert_fixture_snapshot!(format!("nginx_{}", case.name), rendered);
+    }
+}
+
+#[test]
+fn fixtures_invariants() {
+    for case in nginx_support::cases() {
+        let text = case.text();
+        let others = case.others();
+        common::assert_invariants(&case.path, &text, &case.config, case.mode(), &others_ref(&others));
+    }
+}
+
+#[test]
+fn fixtures_parse_losslessly() {
+    for entry in std::fs::read_dir(nginx_support::fixture_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "conf") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed = parser::parse(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        assert_eq!(parsed.reassemble(&text), text, "{}", path.display());
+    }
+}
+
+#[test]
+fn clean_file_unchanged() {
+    let text = nginx_support::read_fixture("nothing_to_fix");
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+    assert!(result.fixed.is_none());
+    assert!(result.remaining.is_empty(), "{:?}", result.remaining);
+}
+
+#[test]
+fn websocket_case_output() {
+    let text = nginx_support::read_fixture("websocket_location");
+    let result = common::run("etc/nginx/conf.d/chat.conf", &text, "[rules]\nselect = [\"NGX004\"]", FixMode::Unsafe);
+    let expected = "    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+
+    location / {
+        proxy_pass http://chat_web;
+    }
+
+    location /socket {
+        proxy_pass http://chat_ws;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection \"upgrade\";
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }
+}
+";
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.ends_with(expected), "{fixed}");
+    assert!(!fixed.contains("X-Forwarded-Proto $scheme;\n    proxy_set_header Host"));
+    let host_lost = result.remaining.iter().any(|d| d.finding.rule == "NGX004" && d.finding.message.contains("Host"));
+    assert!(host_lost, "{:?}", result.remaining);
+}
+
+#[test]
+fn hsts_case_skips_port_80() {
+    let text = nginx_support::read_fixture("hsts_port80_main");
+    let result = common::run("etc/nginx/nginx.conf", &text, "[rules]\nselect = [\"NGX003\"]", FixMode::Safe);
+    let fixed = common::fixed_text(&result);
+    assert_eq!(fixed.matches("Strict-Transport-Security").count(), 1);
+    let first_server_end = fixed.find("listen 443").unwrap();
+    assert!(!fixed[..first_server_end].contains("Strict-Transport-Security"));
+    assert!(fixed.contains("        ssl_certificate_key /etc/ssl/portal.key;\n        add_header Strict-Transport-Security \"max-age=31536000\" always;\n"));
+}
+
+#[test]
+fn unbalanced_braces_error() {
+    let result = common::run("etc/nginx/nginx.conf", "http {\n    server {\n}\n", "", FixMode::Safe);
+    assert!(result.has_error());
+    let message = format!("{:?}", result.problems);
+    assert!(message.contains("nginx.conf:1:6"), "{message}");
+}
+
+#[test]
+fn unterminated_string_error() {
+    let result = common::run("etc/nginx/nginx.conf", "http {\n    add_header A \"b;\n}\n", "", FixMode::Safe);
+    assert!(format!("{:?}", result.problems).contains("unterminated quoted string"));
+}
+
+#[test]
+fn deep_nesting_error() {
+    let text = "location / {".repeat(400);
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Safe);
+    assert!(format!("{:?}", result.problems).contains("nested"));
+}
+
+#[test]
+fn detection_by_content() {
+    let format = formats::for_kind(cinch::rule::FileKind::Nginx);
+    let apache = SourceFile::new("etc/httpd/conf.d/site.conf", "<VirtualHost *:80>\n    ServerName a\n</VirtualHost>\n");
+    let postgres = SourceFile::new("etc/postgresql/conf.d/tuning.conf", "shared_buffers = 128MB\nwork_mem = 4MB\n");
+    let nginx = SourceFile::new("etc/nginx/conf.d/site.conf", "server {\n    listen 80;\n}\n");
+    assert!(format.matches_path(Path::new("etc/httpd/conf.d/site.conf")));
+    assert!(!format.accepts(&apache));
+    assert!(!format.accepts(&postgres));
+    assert!(format.accepts(&nginx));
+}
+
+#[test]
+fn bom_is_kept() {
+    let bytes = b"\xEF\xBB\xBFevents {}\nhttp {\n    server_tokens on;\n}\n";
+    let source = SourceFile::from_bytes("etc/nginx/nginx.conf", bytes).unwrap();
+    let settings = common::settings("[rules]\nselect = [\"NGX001\"]", "etc/nginx/nginx.conf");
+    let result = cinch::engine::process(
+        formats::for_kind(cinch::rule::FileKind::Nginx),
+        source,
+        &settings,
+        &cinch::context::ProjectContext::empty(),
+        FixMode::Safe,
+    );
+    let written = result.fixed_bytes().unwrap();
+    assert!(written.starts_with(b"\xEF\xBB\xBFevents {}"));
+    assert!(String::from_utf8_lossy(&written).contains("server_tokens off;"));
+}
