@@ -130,7 +130,10 @@ pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> 
     let pattern_path = Path::new(pattern);
     let remainders: Vec<PathBuf> = if pattern_path.is_absolute() {
         let parts: Vec<_> = pattern_path.components().filter(|c| matches!(c, Component::Normal(_))).collect();
-        (0..parts.len()).map(|skip| parts[skip..].iter().collect()).collect()
+        // A bare glob such as `*` left after removing every directory would match unrelated
+        // files, so a glob keeps at least its last directory.
+        let keep = if has_glob(pattern) && parts.len() > 1 { 2 } else { 1 };
+        (0..=parts.len().saturating_sub(keep)).map(|skip| parts[skip..].iter().collect()).collect()
     } else {
         vec![pattern_path.to_path_buf()]
     };
@@ -148,6 +151,8 @@ pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> 
             } else {
                 Vec::new()
             };
+            let own = normalize(file);
+            let found: Vec<PathBuf> = found.into_iter().filter(|path| *path != own).collect();
             if !found.is_empty() {
                 return found.iter().filter_map(|path| index.by_normalized.get(path).cloned()).collect();
             }

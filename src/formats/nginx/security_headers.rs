@@ -140,7 +140,11 @@ impl Rule<Doc> for SecurityHeaders {
                 parts.push(format!("does not send {}", missing.iter().map(|(h, _)| *h).collect::<Vec<_>>().join(", ")));
             }
             if !without_always.is_empty() {
-                parts.push(format!("sends {} without `always`, so error responses lack it", without_always.join(", ")));
+                parts.push(format!(
+                    "sends {} without `always`, so error responses lack {}",
+                    without_always.join(", "),
+                    if without_always.len() == 1 { "it" } else { "them" }
+                ));
             }
             let mut message = format!("the {name} {}", parts.join(" and "));
             if !top && !own.is_empty() {

@@ -38,7 +38,7 @@ impl Rule<Doc> for TlsProtocols {
                 }
                 let range = directive.args[0].span.start..directive.head_end();
                 findings.push(
-                    Finding::new(ID, directive.span.clone(), format!("`ssl_protocols` allows {}, which have known attacks", legacy.join(", ")))
+                    Finding::new(ID, directive.span.clone(), format!("`ssl_protocols` allows {}, {} known attacks", legacy.join(", "), if legacy.len() == 1 { "which has" } else { "which have" }))
                         .with_note("clients limited to TLSv1.1 or older (Android 4.3, Internet Explorer 10 and older) can no longer connect")
                         .with_fix(Fix::safe(vec![Edit::replace(range, MODERN)])),
                 );
