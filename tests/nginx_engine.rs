@@ -379,9 +379,14 @@ fn realworld_files() {
             }
             let (Some(nginx), Some(fixed)) = (nginx.as_ref(), result.fixed.as_ref()) else { continue };
             let in_checkout = base.join(&relative).strip_prefix(&root).unwrap().to_path_buf();
-            match engine_compare(nginx, &root, &files, &in_checkout, &source.text, fixed) {
+            // A file that the checkout's nginx.conf includes is tested through that file, where
+            // the variables and maps it relies on are defined.
+            let main = cinch::formats::nginx::include::inclusion_of(&project, &relative)
+                .map(|inclusion| base.join(inclusion.includer).strip_prefix(&root).unwrap().to_path_buf())
+                .filter(|includer| includer.file_name().is_some_and(|n| n == "nginx.conf"));
+            match engine_compare(nginx, &root, &files, &in_checkout, main.as_deref(), &source.text, fixed) {
                 Ok(true) => engine_checked += 1,
-                Ok(false) => {}
+                Ok(false) => eprintln!("{}: the original does not pass nginx -t in any context tried", relative.display()),
                 Err(error) => failures.push(format!("{}: fixed file fails nginx -t: {error}", relative.display())),
             }
         }
@@ -394,15 +399,26 @@ fn realworld_files() {
 /// Stages the checkout with the original file, and when `nginx -t` accepts it (in any of the
 /// contexts tried), stages the fixed file the same way and requires nginx to accept it too.
 /// Returns whether the comparison ran.
-fn engine_compare(nginx: &Path, root: &Path, files: &[(PathBuf, String)], relative: &Path, original: &str, fixed: &str) -> Result<bool, String> {
+fn engine_compare(
+    nginx: &Path,
+    root: &Path,
+    files: &[(PathBuf, String)],
+    relative: &Path,
+    main: Option<&Path>,
+    original: &str,
+    fixed: &str,
+) -> Result<bool, String> {
     let parsed = parser::parse(original).map_err(|e| e.message)?;
     let top = parser::infer_top_context(&parsed.children);
     let wraps: &[&str] = match top {
+        _ if main.is_some() => &["main"],
         parser::Context::Main => &["main"],
-        parser::Context::Http => &["http"],
-        parser::Context::Server => &["server"],
-        _ => &["http", "server", "location"],
+        parser::Context::Http => &["http", "main+http"],
+        parser::Context::Server => &["server", "main+server"],
+        _ => &["http", "server", "location", "main+http", "main+server", "main+location"],
     };
+    // The checkout's own nginx.conf defines the maps and variables its snippets use.
+    let checkout_main = files.iter().map(|(path, _)| path.strip_prefix(root).unwrap()).find(|p| p == &Path::new("nginx.conf"));
     for wrap in wraps {
         let attempt = |body: &str| -> Result<(), String> {
             let prefix = Prefix::new();
@@ -417,14 +433,27 @@ fn engine_compare(nginx: &Path, root: &Path, files: &[(PathBuf, String)], relati
             let target = prefix.join(&relative.to_string_lossy());
             let tree_root = prefix.path().to_path_buf();
             if *wrap == "main" {
-                let conf_dir = target.parent().unwrap().to_path_buf();
-                return prefix.test_config(nginx, &target, &conf_dir, false);
+                let main_file = prefix.join(&main.unwrap_or(relative).to_string_lossy());
+                let conf_dir = main_file.parent().unwrap().to_path_buf();
+                return prefix.test_config(nginx, &main_file, &conf_dir, false);
             }
-            let inner = match *wrap {
+            let inner = match wrap.trim_start_matches("main+") {
                 "http" => format!("include {};", target.display()),
                 "server" => format!("server {{ listen 127.0.0.1:8; include {}; }}", target.display()),
                 _ => format!("server {{ listen 127.0.0.1:8; location / {{ include {}; }} }}", target.display()),
             };
+            if wrap.starts_with("main+") {
+                let Some(main_path) = checkout_main else { return Err("no nginx.conf in the checkout".to_string()) };
+                let main_file = prefix.join(&main_path.to_string_lossy());
+                let text = std::fs::read_to_string(&main_file).unwrap();
+                let parsed = parser::parse(&text).map_err(|e| e.message)?;
+                let http = parsed.children.iter().find(|d| d.is("http")).ok_or("no http block")?;
+                let close = http.block.as_ref().unwrap().close;
+                let staged = format!("{}{inner}\n{}", &text[..close], &text[close..]);
+                let staged_file = prefix.join("cinch-main.conf");
+                std::fs::write(&staged_file, staged).unwrap();
+                return prefix.test_config(nginx, &staged_file, &tree_root, false);
+            }
             let wrapper = prefix.join("cinch-wrapper.conf");
             std::fs::write(&wrapper, format!("events {{}}\nhttp {{{}{inner}\n}}\n", http_preamble(&prefix, &hosts))).unwrap();
             prefix.test_config(nginx, &wrapper, &tree_root, true)

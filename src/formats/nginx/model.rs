@@ -138,7 +138,9 @@ impl Doc {
     pub fn effective<'a>(&'a self, chain: &[Level<'a>], name: &str, merge_directive: Option<&str>) -> Effective<'a> {
         let mut entries = Vec::new();
         for level in chain.iter().rev() {
-            let unresolved = self.unresolved(level);
+            // An include at the main level can add blocks but none of the http-level
+            // directives this lookup is for.
+            let unresolved = if level.context == Context::Main { Vec::new() } else { self.unresolved(level) };
             if !unresolved.is_empty() {
                 return Effective {
                     entries,
@@ -171,7 +173,7 @@ impl Doc {
             };
         };
         for level in inclusion.levels.iter().rev() {
-            if !level.unresolved.is_empty() {
+            if !level.unresolved.is_empty() && level.context != Some(Context::Main) {
                 return Effective {
                     entries,
                     uncertain: Some(format!(

@@ -197,7 +197,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
                 return Err(ParseError::at(start, "unterminated quoted string"));
             }
             if let Some(&next) = bytes.get(at) {
-                if !is_space(next) && next != b';' && next != b'{' && next != b'}' {
+                // nginx also accepts `)` right after a quote, as in `if ($a = "b")`.
+                if !is_space(next) && !matches!(next, b';' | b'{' | b'}' | b')') {
                     return Err(ParseError::at(at, "unexpected character after a quoted string; add a space"));
                 }
             }
@@ -522,6 +523,13 @@ mod tests {
         assert_eq!(parse("a b\n").unwrap_err().offset, Some(0));
         let deep = "a {".repeat(MAX_DEPTH + 5);
         assert!(parse(&deep).unwrap_err().message.contains("nested"));
+    }
+
+    #[test]
+    fn quote_before_parenthesis() {
+        let parsed = roundtrip("if ($cors = \"true\") {\n    return 204;\n}\n");
+        let args: Vec<&str> = parsed.children[0].args.iter().map(|a| a.value.as_str()).collect();
+        assert_eq!(args, ["($cors", "=", "true", ")"]);
     }
 
     #[test]

@@ -66,7 +66,9 @@ impl Rule<Doc> for SecurityHeaders {
             }
             let own = doc.own(level, "add_header");
             let top = is_top_target(doc, chain);
-            let nested = !own.is_empty() && (level.owner.is_some() || doc.top == Context::Server);
+            // A snippet's top level is part of the including block, whose other includes this
+            // file cannot see, so only blocks written in this file are checked.
+            let nested = !own.is_empty() && level.owner.is_some();
             if !top && !nested {
                 return;
             }
