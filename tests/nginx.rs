@@ -146,3 +146,25 @@ fn bom_is_kept() {
     assert!(written.starts_with(b"\xEF\xBB\xBFevents {}"));
     assert!(String::from_utf8_lossy(&written).contains("server_tokens off;"));
 }
+
+#[test]
+fn transforms_match_rules() {
+    let format = formats::for_kind(cinch::rule::FileKind::Nginx);
+    let docs = cinch::catalog::parse_all();
+    for id in format.rule_ids() {
+        let (_, parsed) = docs.iter().find(|(stem, _)| *stem == id).unwrap_or_else(|| panic!("no transforms/{id}.toml"));
+        let doc = parsed.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(doc.id, id);
+        assert_eq!(doc.format, "nginx");
+    }
+    assert_eq!(format.rule_ids(), ["NGX001", "NGX002", "NGX003", "NGX004", "NGX005", "NGX006"]);
+}
+
+#[test]
+fn example_config() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nginx/nginx.conf");
+    let text = std::fs::read_to_string(path).unwrap();
+    let rendered = common::render("examples/nginx/nginx.conf", &text, "", FixMode::Unsafe, &[]);
+    assert_fixture_snapshot!("nginx_example", rendered);
+    common::assert_invariants("examples/nginx/nginx.conf", &text, "", FixMode::Unsafe, &[]);
+}

@@ -464,3 +464,28 @@ fn engine_compare(
     }
     Ok(false)
 }
+
+#[test]
+fn fixed_example_passes_nginx_t() {
+    let Some(nginx) = nginx() else { return };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/nginx/nginx.conf");
+    let text = std::fs::read_to_string(path).unwrap();
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+    let fixed = common::fixed_text(&result);
+    assert_ne!(fixed, text);
+    let case = nginx_support::Case {
+        name: "example".to_string(),
+        fixture: None,
+        path: "etc/nginx/nginx.conf".to_string(),
+        config: String::new(),
+        mode: "unsafe".to_string(),
+        wrap: "none".to_string(),
+        others: Vec::new(),
+        engine: true,
+    };
+    let prefix = Prefix::new();
+    let conf = stage(&prefix, &case, &[(case.path.clone(), fixed)]);
+    if let Err(error) = prefix.test_config(&nginx, &conf, prefix.path(), true) {
+        panic!("the fixed example fails nginx -t: {error}");
+    }
+}
