@@ -90,9 +90,17 @@ fn walk_directives<'a>(children: &'a [Directive], out: &mut Vec<&'a Directive>) 
     }
 }
 
+/// Host names of `proxy_pass` targets, and the upstream blocks the files define.
+#[derive(Default)]
+struct Upstreams {
+    hosts: BTreeSet<String>,
+    defined: BTreeSet<String>,
+}
+
 /// Points certificates at the prefix's test certificate and collects upstream host names that
 /// need an `upstream` block to resolve. Text that does not parse is returned unchanged.
-fn adapt(text: &str, prefix: &Prefix, hosts: &mut BTreeSet<String>) -> String {
+fn adapt(text: &str, prefix: &Prefix, upstreams: &mut Upstreams) -> String {
+    let Upstreams { hosts, defined } = upstreams;
     let Ok(parsed) = parser::parse(text) else {
         return text.to_string();
     };
@@ -109,6 +117,9 @@ fn adapt(text: &str, prefix: &Prefix, hosts: &mut BTreeSet<String>) -> String {
             // Fixtures name files under the server's prefix, which the test prefix replaces.
             "include" if first.value.starts_with("/etc/nginx/") => {
                 edits.push((first.span.clone(), first.value["/etc/nginx/".len()..].to_string()));
+            }
+            "upstream" if directive.block.is_some() => {
+                defined.insert(first.value.clone());
             }
             "proxy_pass" => {
                 let value = &first.value;
@@ -132,12 +143,12 @@ fn adapt(text: &str, prefix: &Prefix, hosts: &mut BTreeSet<String>) -> String {
 
 /// The `http`-level lines that make a test configuration loadable: upstreams for the proxied
 /// host names and writable log and temporary paths.
-fn http_preamble(prefix: &Prefix, hosts: &BTreeSet<String>) -> String {
+fn http_preamble(prefix: &Prefix, upstreams: &Upstreams) -> String {
     let p = prefix.path().display();
     let mut out = format!(
         "\naccess_log {p}/access.log;\nclient_body_temp_path {p}/body;\nproxy_temp_path {p}/proxy;\nfastcgi_temp_path {p}/fastcgi;\nuwsgi_temp_path {p}/uwsgi;\nscgi_temp_path {p}/scgi;\n"
     );
-    for host in hosts {
+    for host in upstreams.hosts.difference(&upstreams.defined) {
         out.push_str(&format!("upstream {host} {{ server 127.0.0.1:9; }}\n"));
     }
     out
@@ -158,7 +169,7 @@ fn relative_to_prefix(path: &str) -> &str {
 
 /// Writes `files` (tree path, text) under the prefix and returns the main configuration to load.
 fn stage(prefix: &Prefix, case: &nginx_support::Case, files: &[(String, String)]) -> PathBuf {
-    let mut hosts = BTreeSet::new();
+    let mut hosts = Upstreams::default();
     let adapted: Vec<(String, String)> =
         files.iter().map(|(path, text)| (relative_to_prefix(path).to_string(), adapt(text, prefix, &mut hosts))).collect();
     let preamble = http_preamble(prefix, &hosts);
@@ -281,7 +292,7 @@ fn serve_config(prefix: &Prefix, text: &str, port: u16) -> PathBuf {
     std::fs::create_dir_all(www.join("assets")).unwrap();
     std::fs::write(www.join("assets/app.css"), "body {}\n").unwrap();
     let text = text.replace("listen 80;", &format!("listen 127.0.0.1:{port};")).replace("root /srv/static;", &format!("root {};", www.display()));
-    let text = inject_into_http(&text, &http_preamble(prefix, &BTreeSet::new()));
+    let text = inject_into_http(&text, &http_preamble(prefix, &Upstreams::default()));
     let conf = prefix.join("nginx.conf");
     std::fs::write(&conf, text).unwrap();
     conf
@@ -422,7 +433,7 @@ fn engine_compare(
     for wrap in wraps {
         let attempt = |body: &str| -> Result<(), String> {
             let prefix = Prefix::new();
-            let mut hosts = BTreeSet::new();
+            let mut hosts = Upstreams::default();
             for (path, text) in files {
                 let rel = path.strip_prefix(root).unwrap();
                 let target = prefix.join(&rel.to_string_lossy());
