@@ -9,7 +9,6 @@ use std::path::Path;
 use cinch::engine::FixMode;
 use cinch::formats;
 use cinch::formats::nginx::parser;
-use cinch::rule::Format;
 use cinch::source::SourceFile;
 
 fn others_ref(others: &[(String, String)]) -> Vec<(&str, &str)> {
