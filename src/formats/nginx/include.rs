@@ -333,3 +333,92 @@ pub fn inclusion_of(project: &ProjectContext, path: &Path) -> Option<Inclusion> 
     let first = found.first()?;
     found.iter().all(|other| other.context == first.context).then(|| first.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::context::ContextFile;
+    use crate::source::SourceFile;
+
+    fn project(files: &[(&str, &str)]) -> ProjectContext {
+        let entries = files.iter().map(|(path, text)| {
+            let source = SourceFile::new(*path, *text);
+            (PathBuf::from(path), ContextFile { kind: Some(crate::rule::FileKind::Nginx), source: Arc::new(source) })
+        });
+        ProjectContext::new(vec![PathBuf::from(".")], entries)
+    }
+
+    #[test]
+    fn relative_to_main_prefix() {
+        let project = project(&[
+            ("etc/nginx/nginx.conf", "http { include sites-enabled/*.conf; }"),
+            ("etc/nginx/sites-enabled/app.conf", "server { include snippets/tls.conf; }"),
+            ("etc/nginx/snippets/tls.conf", "ssl_protocols TLSv1.2;"),
+            ("etc/nginx/sites-enabled/snippets/tls.conf", "ssl_protocols TLSv1;"),
+        ]);
+        let found = resolve_pattern(&project, Path::new("etc/nginx/sites-enabled/app.conf"), "snippets/tls.conf");
+        assert_eq!(found, [PathBuf::from("etc/nginx/snippets/tls.conf")]);
+    }
+
+    #[test]
+    fn glob_sorted_and_not_recursive() {
+        let project = project(&[
+            ("etc/nginx/nginx.conf", ""),
+            ("etc/nginx/conf.d/b.conf", ""),
+            ("etc/nginx/conf.d/a.conf", ""),
+            ("etc/nginx/conf.d/sub/c.conf", ""),
+        ]);
+        let found = resolve_pattern(&project, Path::new("etc/nginx/nginx.conf"), "conf.d/*.conf");
+        assert_eq!(found, [PathBuf::from("etc/nginx/conf.d/a.conf"), PathBuf::from("etc/nginx/conf.d/b.conf")]);
+    }
+
+    #[test]
+    fn absolute_path_maps_into_tree() {
+        let project = project(&[("deploy/nginx.conf", ""), ("deploy/snippets/headers.conf", "add_header A b;")]);
+        let found = resolve_pattern(&project, Path::new("deploy/nginx.conf"), "/etc/nginx/snippets/headers.conf");
+        assert_eq!(found, [PathBuf::from("deploy/snippets/headers.conf")]);
+        assert!(resolve_pattern(&project, Path::new("deploy/nginx.conf"), "/etc/nginx/sites-enabled/*").is_empty());
+    }
+
+    #[test]
+    fn snippet_without_main_uses_parents() {
+        let project = project(&[("site/conf.d/app.conf", ""), ("site/common/headers.conf", "add_header A b;")]);
+        let found = resolve_pattern(&project, Path::new("site/conf.d/app.conf"), "common/headers.conf");
+        assert_eq!(found, [PathBuf::from("site/common/headers.conf")]);
+    }
+
+    #[test]
+    fn provided_directives_and_cycles() {
+        let project = project(&[
+            ("etc/nginx/nginx.conf", ""),
+            ("etc/nginx/a.conf", "server_tokens off;\ninclude b.conf;\n"),
+            ("etc/nginx/b.conf", "add_header X y;\ninclude a.conf;\ninclude missing.conf;\n"),
+        ]);
+        let included = include(&project, Path::new("etc/nginx/nginx.conf"), "a.conf");
+        let names: Vec<&str> = included.provided.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["server_tokens", "add_header"]);
+        assert_eq!(included.unresolved, ["missing.conf"]);
+    }
+
+    #[test]
+    fn stock_files_are_known() {
+        let project = project(&[("etc/nginx/nginx.conf", "")]);
+        let params = include(&project, Path::new("etc/nginx/nginx.conf"), "proxy_params");
+        assert!(params.unresolved.is_empty());
+        assert_eq!(params.provided.len(), 4);
+        assert!(include(&project, Path::new("etc/nginx/nginx.conf"), "/etc/nginx/mime.types").unresolved.is_empty());
+    }
+
+    #[test]
+    fn includer_gives_snippet_context() {
+        let project = project(&[
+            ("etc/nginx/nginx.conf", "events {}\nhttp {\n    add_header X y;\n    include conf.d/*.conf;\n}\n"),
+            ("etc/nginx/conf.d/app.conf", "location / { }\n"),
+        ]);
+        let inclusion = inclusion_of(&project, Path::new("etc/nginx/conf.d/app.conf")).expect("included");
+        assert_eq!(inclusion.context, Context::Http);
+        assert_eq!(inclusion.levels.last().unwrap().entries[0].name, "add_header");
+    }
+}

@@ -350,3 +350,96 @@ pub fn quote_arg(value: &str) -> String {
         value.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply_edits;
+
+    fn doc(text: &str) -> Doc {
+        let source = SourceFile::new("etc/nginx/nginx.conf", text);
+        let parsed = parser::parse(text).unwrap();
+        Doc::build(&source, parsed, &ProjectContext::empty())
+    }
+
+    /// Inserts `line` into the first block named `block` and returns the new text.
+    fn insert(text: &str, block: &str, name: &str, line: &str) -> String {
+        let doc = doc(text);
+        let mut edit = None;
+        doc.walk(&mut |chain| {
+            let level = chain.last().unwrap();
+            if edit.is_none() && level.owner.is_some_and(|o| o.is(block)) {
+                edit = Some(doc.insert(level, name, &[line.to_string()]));
+            }
+        });
+        apply_edits(text, &[edit.expect("block found")])
+    }
+
+    #[test]
+    fn after_same_name() {
+        let text = "http {\n    add_header A 1;\n    sendfile on;\n    add_header B 2; # b\n    gzip on;\n}\n";
+        let out = insert(text, "http", "add_header", "add_header C 3;");
+        assert_eq!(out, "http {\n    add_header A 1;\n    sendfile on;\n    add_header B 2; # b\n    add_header C 3;\n    gzip on;\n}\n");
+    }
+
+    #[test]
+    fn before_first_nested_block() {
+        let text = "http {\n    sendfile on;\n    server {\n    }\n    gzip on;\n}\n";
+        let out = insert(text, "http", "server_tokens", "server_tokens off;");
+        assert_eq!(out, "http {\n    sendfile on;\n    server_tokens off;\n    server {\n    }\n    gzip on;\n}\n");
+    }
+
+    #[test]
+    fn top_of_block() {
+        let text = "http {\n\tserver {\n\t\tlisten 80;\n\t}\n}\n";
+        let out = insert(text, "http", "server_tokens", "server_tokens off;");
+        assert_eq!(out, "http {\n\tserver_tokens off;\n\tserver {\n\t\tlisten 80;\n\t}\n}\n");
+    }
+
+    #[test]
+    fn empty_blocks() {
+        assert_eq!(insert("http {\n}\n", "http", "gzip", "gzip on;"), "http {\n    gzip on;\n}\n");
+        assert_eq!(insert("http {}\n", "http", "gzip", "gzip on;"), "http { gzip on; }\n");
+    }
+
+    #[test]
+    fn one_line_block() {
+        let text = "location / { proxy_pass http://x; }\n";
+        let out = insert(text, "location", "proxy_set_header", "proxy_set_header A b;");
+        assert_eq!(out, "location / { proxy_pass http://x; proxy_set_header A b; }\n");
+    }
+
+    #[test]
+    fn crlf_and_no_final_newline() {
+        let out = insert("http {\r\n    gzip on;\r\n}\r\n", "http", "gzip", "gzip_vary on;");
+        assert_eq!(out, "http {\r\n    gzip on;\r\n    gzip_vary on;\r\n}\r\n");
+        let out = insert("http {\n    gzip on; }", "http", "gzip", "gzip_vary on;");
+        assert_eq!(out, "http {\n    gzip on; gzip_vary on; }");
+    }
+
+    #[test]
+    fn inheritance_stops_at_declaring_level() {
+        let doc = doc("http {\n    add_header A 1;\n    server {\n        location / {\n            add_header B 2;\n        }\n        location /x { }\n    }\n}\n");
+        let mut seen = Vec::new();
+        doc.walk(&mut |chain| {
+            let level = chain.last().unwrap();
+            if level.context == Context::Location {
+                let names: Vec<String> = doc.effective(chain, "add_header", None).entries.iter().map(|e| e.args[0].clone()).collect();
+                seen.push(names);
+            }
+        });
+        assert_eq!(seen, [vec!["B".to_string()], vec!["A".to_string()]]);
+    }
+
+    #[test]
+    fn merge_keeps_inherited() {
+        let doc = doc("http {\n    add_header A 1;\n    server {\n        add_header_inherit merge;\n        add_header B 2;\n    }\n}\n");
+        let mut names = Vec::new();
+        doc.walk(&mut |chain| {
+            if chain.last().unwrap().context == Context::Server {
+                names = doc.effective(chain, "add_header", Some("add_header_inherit")).entries.iter().map(|e| e.args[0].clone()).collect();
+            }
+        });
+        assert_eq!(names, ["B", "A"]);
+    }
+}
