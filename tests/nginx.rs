@@ -167,3 +167,60 @@ fn example_config() {
     assert_fixture_snapshot!("nginx_example", rendered);
     common::assert_invariants("examples/nginx/nginx.conf", &text, "", FixMode::Unsafe, &[]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// Any text either fails to parse with an offset inside it, or parses into tokens that give
+    /// the text back; the rules never panic on what parses.
+    #[test]
+    fn parser_lossless_or_error(text in "[a-z_ ;{}#\"'\\\\$()\r\n\t]{0,80}") {
+        match parser::parse(&text) {
+            Ok(parsed) => {
+                proptest::prop_assert_eq!(parsed.reassemble(&text), text.clone());
+                let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+                proptest::prop_assert!(!format!("{:?}", result.problems).contains("internal error"), "{:?}", result.problems);
+            }
+            Err(error) => {
+                let offset = error.offset.expect("parse errors carry an offset");
+                proptest::prop_assert!(offset <= text.len());
+            }
+        }
+    }
+}
+
+const SIMPLE: &[&str] = &[
+    "listen 80;", "listen 443 ssl;", "add_header X-Custom b;", "add_header X-Frame-Options DENY;",
+    "add_header Strict-Transport-Security max-age=60;", "proxy_pass http://up;", "proxy_set_header Host $host;",
+    "proxy_set_header X-Forwarded-For $remote_addr;", "server_tokens on;", "server_tokens off;",
+    "ssl_protocols TLSv1 TLSv1.2;", "autoindex on;", "include x.conf;", "# comment\n", "ssl on;",
+    "add_header_inherit merge;", "return 200 \"ok\";",
+];
+const BLOCKS: &[&str] = &["http", "server", "location /", "if ($a)", "events", "upstream u", "content_by_lua_block", "limit_except GET"];
+const SEPARATORS: &[&str] = &["\n", " ", "\r\n", "\n\t", "\n    "];
+
+fn config_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let leaf = proptest::sample::select(SIMPLE).prop_map(str::to_string);
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        (proptest::sample::select(BLOCKS), proptest::collection::vec(inner, 0..6), proptest::sample::select(SEPARATORS))
+            .prop_map(|(name, children, separator)| format!("{name} {{{separator}{}{separator}}}", children.join(separator)))
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Generated configurations reach the rules: a fix must leave text that parses, and a
+    /// second run must change nothing.
+    #[test]
+    fn rules_keep_text_parseable(parts in proptest::collection::vec(config_strategy(), 0..4)) {
+        let text = parts.join("\n");
+        let first = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+        proptest::prop_assert!(!first.has_error(), "{text:?}: {:?}", first.problems);
+        let fixed = common::fixed_text(&first);
+        proptest::prop_assert!(parser::parse(&fixed).is_ok(), "{fixed:?}");
+        let second = common::run("etc/nginx/nginx.conf", &fixed, "", FixMode::Unsafe);
+        proptest::prop_assert!(second.fixed.is_none(), "{text:?} changed again:\n{}", common::fixed_text(&second));
+    }
+}
