@@ -180,6 +180,11 @@ fn stage(prefix: &Prefix, case: &nginx_support::Case, files: &[(String, String)]
         let text = if Some(path) == main.as_ref() { inject_into_http(text, &preamble) } else { text.clone() };
         std::fs::write(&target, text).unwrap();
     }
+    // Stock files that fixtures include without shipping them.
+    let mime = prefix.join("mime.types");
+    if !mime.exists() {
+        std::fs::write(mime, "types {}\n").unwrap();
+    }
     if main.is_some() {
         return prefix.join("nginx.conf");
     }

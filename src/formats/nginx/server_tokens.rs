@@ -43,11 +43,15 @@ impl Rule<Doc> for ServerTokens {
                         );
                     }
                     None => {
-                        if let Some(include) = level.children.iter().find(|d| d.is("include")) {
+                        let from = entry.from.clone().unwrap_or_default();
+                        let provider = level.children.iter().filter(|d| d.is("include")).find(|d| {
+                            doc.includes.get(&d.span.start).is_some_and(|inc| inc.provided.iter().any(|p| p.from == from && p.name == "server_tokens"))
+                        });
+                        if let Some(include) = provider {
                             findings.push(Finding::new(
                                 ID,
                                 include.span.clone(),
-                                format!("`server_tokens {value};` from {} sends the nginx version in the Server header", entry.from.clone().unwrap_or_default()),
+                                format!("`server_tokens {value};` from {from} sends the nginx version in the Server header"),
                             ).with_note("change it to `server_tokens off;` in that file"));
                         }
                     }
