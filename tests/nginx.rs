@@ -172,7 +172,7 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
 
     /// Any text either fails to parse with an offset inside it, or parses into tokens that give
-    /// the text back; the rules never panic on what parses.
+    /// the text back. Text that parses goes through the rules without an internal error.
     #[test]
     fn parser_lossless_or_error(text in "[a-z_ ;{}#\"'\\\\$()\r\n\t]{0,80}") {
         match parser::parse(&text) {

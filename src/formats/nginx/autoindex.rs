@@ -1,7 +1,7 @@
 //! NGX006 autoindex-on: directory listings.
 //!
 //! `autoindex on;` lists every file in a directory that has no index file, which exposes
-//! backups, dumps and other files nobody meant to publish. Some sites serve listings on purpose
+//! backups, dumps and other files that were never meant to be published. Some sites serve listings on purpose
 //! (download mirrors), so the rule reports and never edits.
 
 use crate::finding::Finding;

@@ -1,7 +1,7 @@
 //! NGX004 missing-forwarded-headers: proxied requests without `X-Forwarded-For` and
 //! `X-Forwarded-Proto`.
 //!
-//! Without them the upstream sees nginx's address as the client and `http` as the scheme, so it
+//! Without them the upstream receives nginx's address as the client and `http` as the scheme, so it
 //! logs and rate-limits the wrong address, builds `http://` redirects and sets cookies without
 //! `Secure`. The headers go into the `server` (or into `http` when that block already holds the
 //! `proxy_set_header` set the server inherits), and into every `location` below that declares its

@@ -8,8 +8,8 @@
 use super::model::{header_key, Doc, Level};
 
 /// The lines to add to the last level of `chain`: `new`, preceded by copies of the inherited
-/// `name` directives when the level declares none of its own. `Err` says why the inherited set
-/// is unknown.
+/// `name` directives when the level declares none of its own. `Err` gives the reason the
+/// inherited set is unknown.
 pub fn lines_with_inherited(doc: &Doc, chain: &[Level<'_>], name: &str, merge: Option<&str>, new: &[String]) -> Result<Vec<String>, String> {
     let level = chain.last().expect("chain is never empty");
     let unresolved = doc.unresolved(level);
@@ -29,7 +29,7 @@ pub fn lines_with_inherited(doc: &Doc, chain: &[Level<'_>], name: &str, merge: O
     Ok(lines)
 }
 
-/// Whether `entries` contain a directive whose first argument is the header `header`.
+/// Returns whether `args_of` contains a directive whose first argument is the header `header`.
 pub fn has_header(args_of: &[Vec<String>], header: &str) -> bool {
     let key = header_key(header);
     args_of.iter().any(|args| args.first().is_some_and(|first| header_key(first) == key))

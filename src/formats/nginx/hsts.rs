@@ -3,7 +3,7 @@
 //! Without HSTS a browser that types the bare host name, or follows an `http://` link, makes a
 //! first plain request that an attacker on the network can intercept and downgrade. The header
 //! only means something over TLS, so it goes into servers that listen only with `ssl` or `quic`
-//! (or `ssl on`, before nginx 1.25.1 removed it), never into a port-80 server; a server that
+//! (or `ssl on`, before nginx 1.25.1 removed it), never into a port-80 server. A server that
 //! serves both is reported, since a plain `add_header` would send it over HTTP too. By nginx's
 //! inheritance rule the header is repeated in every `location` and `if` below that declares its
 //! own `add_header`, and a server that gets its first `add_header` copies the ones it inherited.
@@ -22,7 +22,7 @@ const ID: &str = "NGX003";
 const HEADER: &str = "Strict-Transport-Security";
 const MERGE: Option<&str> = Some("add_header_inherit");
 
-/// How a server accepts connections.
+/// The transport a server accepts connections on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     Plain,

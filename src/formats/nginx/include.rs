@@ -1,7 +1,7 @@
 //! `include` resolution against the walked tree.
 //!
 //! nginx resolves a relative `include` path against the configuration prefix, the directory of
-//! the main `nginx.conf`, whatever file the directive sits in; a glob includes every match in
+//! the main `nginx.conf`, whatever file the directive sits in. A glob includes every match in
 //! alphabetical order. cinch looks for the nearest `nginx.conf` above the including file and
 //! resolves against its directory. A file with no `nginx.conf` above it is a snippet whose main
 //! file is elsewhere, so its includes are tried against each of its parent directories, nearest
@@ -45,7 +45,7 @@ impl Provided {
     }
 }
 
-/// What one `include` directive brings in.
+/// The files and directives one `include` directive brings in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Included {
     pub files: Vec<PathBuf>,
@@ -123,8 +123,8 @@ fn has_glob(pattern: &str) -> bool {
     pattern.contains(['*', '?', '['])
 }
 
-/// Returns the walked files that `pattern`, written in `file`, includes; empty when the tree
-/// holds none of them.
+/// Returns the walked files that `pattern`, written in `file`, includes. The list is empty when
+/// the tree contains none of them.
 pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> Vec<PathBuf> {
     let index = file_index(project);
     let pattern_path = Path::new(pattern);
@@ -245,7 +245,7 @@ pub struct OuterLevel {
     pub unresolved: Vec<String>,
 }
 
-/// Where a snippet is included: the includer's levels from its top down to the block holding the
+/// The place a snippet is included at: the includer's levels from its top down to the block holding the
 /// `include`, outermost first.
 #[derive(Debug, Clone)]
 pub struct Inclusion {

@@ -20,9 +20,9 @@ pub struct Doc {
     /// The context of the file's top level: `Main` for a main file, `Http` for a snippet of
     /// `server` blocks, `Server` for a snippet of `location` blocks, `Other` when unknown.
     pub top: Context,
-    /// What each `include` directive brings in, keyed by the directive's start offset.
+    /// The content of each `include` directive, keyed by the directive's start offset.
     pub includes: HashMap<usize, Included>,
-    /// Where another walked file includes this one, when that is known and unambiguous.
+    /// The place another walked file includes this one, when that is known and unambiguous.
     pub inclusion: Option<Inclusion>,
     /// The indentation unit new blocks' contents get when no neighbour shows one.
     pub indent_unit: String,
@@ -53,7 +53,7 @@ pub struct Entry<'a> {
 #[derive(Debug, Clone)]
 pub struct Effective<'a> {
     pub entries: Vec<Entry<'a>>,
-    /// Why the answer may be incomplete: an include that cannot be resolved, or a file whose
+    /// The reason the result may be incomplete: an include that cannot be resolved, or a file whose
     /// includer is not in the tree.
     pub uncertain: Option<String>,
 }
@@ -204,8 +204,8 @@ impl Doc {
     }
 
     /// Returns an edit that inserts `lines` (each a directive without indentation or line
-    /// break) into `level`: after the last directive named `name`; failing that, after the last
-    /// simple directive before the first nested block; failing that, at the top of the block.
+    /// break) into `level`. They go after the last directive named `name`, else after the last
+    /// simple directive before the first nested block, else at the top of the block.
     pub fn insert(&self, level: &Level<'_>, name: &str, lines: &[String]) -> Edit {
         let children = level.children;
         let anchor = children.iter().rev().find(|d| d.is(name) && d.block.is_none()).or_else(|| {

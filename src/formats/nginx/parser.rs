@@ -1,9 +1,8 @@
 //! A lossless tokenizer and block tree for nginx configuration files.
 //!
-//! The tokenizer follows nginx's own reader (`ngx_conf_read_token`): a word ends at whitespace,
-//! `;` or `{` (but `{` right after `$` belongs to a `${name}` variable), `}` is special only at
-//! the start of a token, `#` starts a comment only at the start of a token, and a backslash
-//! escapes the next character. The bodies of `*_block` directives (`content_by_lua_block` and
+//! The tokenizer follows nginx's own reader (`ngx_conf_read_token` in nginx 1.22). A word ends at
+//! whitespace, `;` or `{`, but a `{` right after `$` belongs to a `${name}` variable. `}` and `#`
+//! are special only at the start of a token, and a backslash escapes the next character. The bodies of `*_block` directives (`content_by_lua_block` and
 //! the other Lua hooks) are kept as one raw token, with Lua strings and comments skipped while
 //! looking for the closing brace. Every byte of the input belongs to exactly one token.
 
@@ -96,7 +95,7 @@ impl Directive {
         self.args.get(index).map(|arg| arg.value.as_str())
     }
 
-    /// The end of the directive's head: after its last argument, or after the name.
+    /// Returns the end of the directive's head: after its last argument, or after the name.
     pub fn head_end(&self) -> usize {
         self.args.last().map(|arg| arg.span.end).unwrap_or(self.name.span.end)
     }
@@ -153,8 +152,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
             while at < bytes.len() && bytes[at] != b'\n' {
                 at += 1;
             }
-            // A comment keeps a trailing `\r`, so a CRLF line break splits as `\r` + `\n`; the
-            // `\r` stays with the comment, which is harmless because both are kept verbatim.
+            // A comment keeps the `\r` of a CRLF line break, and the `\n` becomes a space token.
+            // Both are kept verbatim, so nothing is lost.
             TokenKind::Comment
         } else if byte == b';' {
             at += 1;
@@ -455,9 +454,9 @@ pub fn assign_contexts(children: &mut [Directive], context: Context) {
     }
 }
 
-/// Infers the context of a file's top level from its directives: a file with `http`, `events`
-/// or other main-only directives is a main file; `server` blocks mean it is included into `http`;
-/// `location` blocks mean it is included into `server`.
+/// Infers the context of a file's top level from its directives. A file with `http`, `events`
+/// or other main-only directives is a main file. `server` blocks mean it is included into
+/// `http`, and `location` blocks mean it is included into `server`.
 pub fn infer_top_context(children: &[Directive]) -> Context {
     const MAIN_ONLY: &[&str] = &[
         "http", "events", "stream", "mail", "worker_processes", "user", "pid", "load_module",

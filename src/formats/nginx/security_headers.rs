@@ -2,10 +2,10 @@
 //! `X-Frame-Options` and `Referrer-Policy`.
 //!
 //! Without them browsers sniff content types, let any site frame the pages (clickjacking), and
-//! send full URLs to other sites. The headers go into the highest level (`http`, or each `server`
-//! of a snippet whose `http` block is not in the tree) and into every `server`, `location` and
-//! `if` below it that declares its own `add_header`, because nginx inherits `add_header` only into
-//! levels that declare none. `X-XSS-Protection` is not added: browsers dropped the filter it
+//! send full URLs to other sites. The headers go into the highest level: `http`, or each `server`
+//! of a snippet whose `http` block is not in the tree. nginx inherits `add_header` only into
+//! levels that declare none, so the headers are also repeated in every `server`, `location` and
+//! `if` below that declares its own. `X-XSS-Protection` is not added: browsers dropped the filter it
 //! controls, and current guidance is to leave it unset.
 
 use crate::edit::{Edit, Fix};

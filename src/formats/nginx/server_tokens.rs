@@ -1,6 +1,6 @@
 //! NGX001 server-tokens-on: nginx names its version in the `Server` header and on error pages.
 //!
-//! The version tells an attacker which published vulnerabilities apply. `server_tokens off;` goes
+//! The version shows an attacker which published vulnerabilities apply. `server_tokens off;` goes
 //! into the `http` block, or into each `server` of a snippet whose `http` block is not in the
 //! tree. An existing `server_tokens on;` or `build;` is changed in place: nginx rejects a second
 //! `server_tokens` in one block, so the rule never adds one next to another, and where an
