@@ -80,6 +80,7 @@ fn check_server(doc: &Doc, chain: &[Level<'_>]) -> Vec<Finding> {
         _ => chain,
     };
     let target = target_chain.last().expect("non-empty");
+
     let (missing, new, uncertain) = missing_lines(doc, target_chain);
     if missing.is_empty() && uncertain.is_none() {
         return Vec::new();
@@ -94,6 +95,7 @@ fn check_server(doc: &Doc, chain: &[Level<'_>]) -> Vec<Finding> {
             return Vec::new();
         }
     }
+
     let mut notes = Vec::new();
     let lines = match lines_with_inherited(doc, target_chain, NAME, None, &new) {
         Ok(lines) => lines,
@@ -109,6 +111,7 @@ fn check_server(doc: &Doc, chain: &[Level<'_>]) -> Vec<Finding> {
     if lines.len() > new.len() {
         notes.push("this server declared no proxy_set_header and inherited some from above; they are copied here because a level with its own proxy_set_header inherits none".to_string());
     }
+
     let place = if target.context == Context::Http { " (added to the http block, which holds the proxy_set_header lines this server inherits)" } else { "" };
     let edit = doc.insert(target, NAME, &lines);
     let mut finding = Finding::new(ID, span, format!("this server proxies requests without {}{place}", missing.join(" and ")))

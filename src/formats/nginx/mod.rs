@@ -107,12 +107,12 @@ pub fn looks_like_nginx(text: &str) -> bool {
 /// Whether `path` may be a file that an nginx `include` names without being checked itself.
 pub fn is_context_file(path: &Path) -> bool {
     let name = super::file_name(path);
-    name.ends_with(".conf")
-        || name == "mime.types"
-        || name.ends_with("_params")
-        || name.ends_with(".inc")
-        || name.ends_with(".nginx")
-        || super::has_dir(path, |d| d.contains("nginx") || d.starts_with("sites-") || d == "snippets" || d == "conf.d")
+    if name.ends_with(".conf") || name == "mime.types" || name.ends_with("_params") || name.ends_with(".inc") || name.ends_with(".nginx") {
+        return true;
+    }
+    // Extensionless includes such as `sites-enabled/example` or `snippets/tls`.
+    let extensionless = !name.is_empty() && !name.starts_with('.') && !name.contains('.');
+    extensionless && super::has_dir(path, |d| d.contains("nginx") || d.starts_with("sites-") || d == "snippets" || d == "conf.d")
 }
 
 #[cfg(test)]
@@ -136,5 +136,14 @@ mod tests {
         assert!(format.matches_path(Path::new("etc/nginx/sites-available/default")));
         assert!(!format.matches_path(Path::new("etc/nginx/sites-available/default.bak~")));
         assert!(!format.matches_path(Path::new("etc/app/app.conf")));
+    }
+
+    #[test]
+    fn context_files() {
+        assert!(is_context_file(Path::new("etc/nginx/proxy_params")));
+        assert!(is_context_file(Path::new("etc/nginx/snippets/tls")));
+        assert!(is_context_file(Path::new("deploy/headers.inc")));
+        assert!(!is_context_file(Path::new("my-nginx-app/README.md")));
+        assert!(!is_context_file(Path::new("my-nginx-app/src/main.rs")));
     }
 }
