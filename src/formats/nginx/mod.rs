@@ -100,7 +100,8 @@ pub fn looks_like_nginx(text: &str) -> bool {
                 || d.block.as_ref().is_some_and(|block| any_known(&block.children))
         })
     }
-    let uses_equals = parsed.children.iter().any(|d| d.arg(0) == Some("="));
+    // `key = value;` lines; `location = /path { }` is nginx's exact-match location.
+    let uses_equals = parsed.children.iter().any(|d| d.block.is_none() && d.arg(0) == Some("="));
     any_known(&parsed.children) && !uses_equals
 }
 
@@ -126,6 +127,7 @@ mod tests {
         assert!(!looks_like_nginx("max_connections = 100\nshared_buffers = 128MB\n"));
         assert!(!looks_like_nginx("foo = bar;\n"));
         assert!(!looks_like_nginx("# only a comment\n"));
+        assert!(looks_like_nginx("location = /favicon.ico {\n    access_log off;\n}\n"));
     }
 
     #[test]

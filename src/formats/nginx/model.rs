@@ -308,7 +308,9 @@ fn walk_levels<'a>(chain: &mut Vec<Level<'a>>, visit: &mut dyn FnMut(&[Level<'a>
     let current = *chain.last().expect("chain is never empty");
     for directive in current.children {
         if let Some(block) = &directive.block {
-            if block.context == Context::Raw {
+            // `map`, `types`, `geo` and similar blocks hold key-value pairs, not directives, and
+            // raw blocks hold Lua code.
+            if matches!(block.context, Context::Raw | Context::Map | Context::Types | Context::Other) {
                 continue;
             }
             chain.push(Level { owner: Some(directive), children: &block.children, context: block.context });
@@ -429,6 +431,14 @@ mod tests {
             }
         });
         assert_eq!(seen, [vec!["B".to_string()], vec!["A".to_string()]]);
+    }
+
+    #[test]
+    fn walk_skips_key_value_blocks() {
+        let doc = doc("http {\n    map $a $b {\n        autoindex on;\n    }\n    geo $c {\n        default 0;\n    }\n    server { }\n}\n");
+        let mut contexts = Vec::new();
+        doc.walk(&mut |chain| contexts.push(chain.last().unwrap().context));
+        assert_eq!(contexts, [Context::Main, Context::Http, Context::Server]);
     }
 
     #[test]
