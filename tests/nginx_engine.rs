@@ -22,16 +22,20 @@ use cinch::formats;
 use cinch::formats::nginx::parser::{self, Directive};
 use cinch::source::SourceFile;
 
-/// Returns the nginx binary, or `None` (after printing why) when the test should be skipped.
+/// Returns the nginx binary, or `None` (after printing why) when the test should be skipped
+/// because nginx or openssl is missing.
 fn nginx() -> Option<PathBuf> {
     let candidates = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"];
-    if let Some(found) = candidates.iter().map(PathBuf::from).find(|p| p.is_file()) {
-        return Some(found);
+    let found = candidates.iter().map(PathBuf::from).find(|p| p.is_file());
+    let openssl = Command::new("openssl").arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if let (Some(found), true) = (&found, openssl) {
+        return Some(found.clone());
     }
+    let missing = if found.is_none() { "nginx" } else { "openssl" };
     if std::env::var_os("CI").is_some() {
-        panic!("nginx is not installed, and CI is set; install Debian's `nginx` package");
+        panic!("{missing} is not installed, and CI is set; install the Debian packages `nginx` and `openssl`");
     }
-    eprintln!("skipping: nginx is not installed (apt-get install nginx openssl)");
+    eprintln!("skipping: {missing} is not installed (apt-get install nginx openssl)");
     None
 }
 

@@ -45,15 +45,11 @@ impl Rule<Doc> for ForwardedHeaders {
         doc.walk(&mut |chain| {
             let level = chain.last().expect("chain is never empty");
             match level.context {
-                Context::Server if level.owner.is_some() => {
-                    if proxies(level.children) {
-                        findings.extend(check_server(doc, chain));
-                    }
+                Context::Server if level.owner.is_some() && proxies(level.children) => {
+                    findings.extend(check_server(doc, chain));
                 }
-                Context::Location => {
-                    if proxies(level.children) && !doc.own(level, NAME).is_empty() {
-                        findings.extend(check_location(doc, chain));
-                    }
+                Context::Location if proxies(level.children) && !doc.own(level, NAME).is_empty() => {
+                    findings.extend(check_location(doc, chain));
                 }
                 _ => {}
             }

@@ -78,7 +78,8 @@ impl Rule<Doc> for Hsts {
             let Some(server_at) = chain.iter().rposition(|l| l.context == Context::Server) else { return };
             let server_chain = &chain[..=server_at];
             let is_server = server_at == chain.len() - 1;
-            if !is_server && !(matches!(level.context, Context::Location | Context::IfInLocation) && !doc.own(level, "add_header").is_empty()) {
+            let declaring_location = matches!(level.context, Context::Location | Context::IfInLocation) && !doc.own(level, "add_header").is_empty();
+            if !is_server && !declaring_location {
                 return;
             }
             if server_chain.last().expect("non-empty").owner.is_none() {

@@ -267,7 +267,7 @@ impl Doc {
         let rest_end = text[after_open..].find('\n').map(|at| after_open + at).unwrap_or(text.len());
         let rest = text[after_open..rest_end].trim();
         if !(rest.is_empty() || rest.starts_with('#')) {
-            let tail = if text[after_open..].starts_with(|c: char| c == ' ' || c == '\t') { "" } else { " " };
+            let tail = if text[after_open..].starts_with([' ', '\t']) { "" } else { " " };
             return Edit::insert(after_open, format!(" {}{tail}", lines.join(" ")));
         }
         let indent = self.child_indent(level);
