@@ -224,3 +224,36 @@ proptest::proptest! {
         proptest::prop_assert!(second.fixed.is_none(), "{text:?} changed again:\n{}", common::fixed_text(&second));
     }
 }
+
+#[test]
+fn deep_nesting_within_limit() {
+    let depth = parser::MAX_DEPTH;
+    let locations = depth - 2;
+    let text = format!(
+        "http {{\nserver {{\n{}add_header A b;\nproxy_set_header C d;\nproxy_pass http://up;\n{}}}\n}}\n",
+        "location / {\n".repeat(locations),
+        "}\n".repeat(locations)
+    );
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+    assert!(!result.has_error(), "{:?}", result.problems);
+    assert!(common::fixed_text(&result).contains("server_tokens off;"));
+}
+
+#[test]
+fn crlf_kept_in_new_lines() {
+    let text = nginx_support::read_fixture("crlf_line_endings");
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Unsafe);
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.len() > text.len());
+    assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count(), "{fixed:?}");
+}
+
+#[test]
+fn tabs_kept_in_new_lines() {
+    let text = nginx_support::read_fixture("tabs_no_final_newline");
+    let result = common::run("etc/nginx/nginx.conf", &text, "", FixMode::Safe);
+    let fixed = common::fixed_text(&result);
+    assert!(fixed.contains("\n\tserver_tokens off;\n"), "{fixed:?}");
+    assert!(fixed.contains("\n\t\t\tadd_header X-Frame-Options \"DENY\" always;\n"), "{fixed:?}");
+    assert!(!fixed.ends_with('\n'));
+}
