@@ -226,12 +226,16 @@ impl Doc {
         let starts_line = text[line_start..directive.span.start].trim().is_empty();
         let rest_end = text[end..].find('\n').map(|at| end + at).unwrap_or(text.len());
         let rest = text[end..rest_end].trim();
-        if !starts_line || !(rest.is_empty() || rest.starts_with('#')) {
-            // The directive shares its line with others (`location / { proxy_pass x; }`): keep the
-            // block on one line.
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            // More follows on the line (`location / { proxy_pass x; }`), so the block stays on
+            // one line.
             return Edit::insert(end, format!(" {}", lines.join(" ")));
         }
-        let indent = self.source.indentation(line_index).to_string();
+        let mut indent = self.source.indentation(line_index).to_string();
+        if !starts_line {
+            // `server { listen 80;` puts the first child after the brace: indent one level more.
+            indent.push_str(&self.indent_unit);
+        }
         self.insert_lines(rest_end, &indent, lines)
     }
 
@@ -409,6 +413,12 @@ mod tests {
         let text = "location / { proxy_pass http://x; }\n";
         let out = insert(text, "location", "proxy_set_header", "proxy_set_header A b;");
         assert_eq!(out, "location / { proxy_pass http://x; proxy_set_header A b; }\n");
+    }
+
+    #[test]
+    fn child_on_the_opening_line() {
+        let out = insert("http { gzip on;\n    server { }\n}\n", "http", "gzip", "gzip_vary on;");
+        assert_eq!(out, "http { gzip on;\n    gzip_vary on;\n    server { }\n}\n");
     }
 
     #[test]
