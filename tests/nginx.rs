@@ -257,3 +257,13 @@ fn tabs_kept_in_new_lines() {
     assert!(fixed.contains("\n\t\t\tadd_header X-Frame-Options \"DENY\" always;\n"), "{fixed:?}");
     assert!(!fixed.ends_with('\n'));
 }
+
+#[test]
+fn suppression_comment() {
+    let text = "server {\n    listen 80;\n    server_tokens off;\n    location /pub/ {\n        # cinch: ignore[NGX006] public download mirror\n        autoindex on;\n    }\n}\n";
+    let result = common::run("etc/nginx/conf.d/mirror.conf", text, "[rules]\nselect = [\"NGX006\"]", FixMode::None);
+    assert!(result.remaining.is_empty(), "{:?}", result.remaining);
+    let unsuppressed = text.replace("# cinch: ignore[NGX006] public download mirror\n", "");
+    let result = common::run("etc/nginx/conf.d/mirror.conf", &unsuppressed, "[rules]\nselect = [\"NGX006\"]", FixMode::None);
+    assert_eq!(result.remaining.len(), 1);
+}
