@@ -68,8 +68,10 @@ impl Rule<Doc> for SecurityHeaders {
             let top = is_top_target(doc, chain);
             // A snippet's top level is part of the including block, whose other includes this
             // file cannot see, so only blocks written in this file are checked.
+            // Its own lines still get `always` when another file includes it.
             let nested = !own.is_empty() && level.owner.is_some();
-            if !top && !nested {
+            let included_top = !own.is_empty() && level.owner.is_none() && doc.inclusion.is_some();
+            if !top && !nested && !included_top {
                 return;
             }
             let effective = doc.effective(chain, "add_header", MERGE);
@@ -77,7 +79,7 @@ impl Rule<Doc> for SecurityHeaders {
             let name = level_name(level);
             let all_resolved = chain.iter().all(|l| doc.unresolved(l).is_empty());
             let outer_unknown = doc.inclusion.is_none() && level.context == Context::Server && all_resolved;
-            if let Some(reason) = &effective.uncertain {
+            if let Some(reason) = effective.uncertain.as_ref().filter(|_| !included_top) {
                 if outer_unknown && top && own.is_empty() {
                     // A server of a snippet whose http block is elsewhere: handled below.
                 } else {
@@ -89,20 +91,33 @@ impl Rule<Doc> for SecurityHeaders {
                 }
             }
             let present: Vec<Vec<String>> = effective.entries.iter().map(|e| e.args.clone()).collect();
-            let missing: Vec<&(&str, String)> = wanted.iter().filter(|(header, _)| !has_header(&present, header)).collect();
+            let missing: Vec<&(&str, String)> = if included_top {
+                Vec::new()
+            } else {
+                wanted.iter().filter(|(header, _)| !has_header(&present, header)).collect()
+            };
 
             // Security headers declared here without `always` are not sent on error responses.
             let mut edits = Vec::new();
             let mut without_always = Vec::new();
             for entry in &own {
-                let Some(directive) = entry.local else { continue };
                 let Some(header) = entry.args.first() else { continue };
-                if !wanted.iter().any(|(name, _)| header_key(name) == header_key(header)) {
+                if entry.args.len() != 2 || !wanted.iter().any(|(name, _)| header_key(name) == header_key(header)) {
                     continue;
                 }
-                if entry.args.len() == 2 {
-                    edits.push(Edit::insert(directive.head_end(), " always"));
-                    without_always.push(header.clone());
+                match entry.local {
+                    Some(directive) => {
+                        edits.push(Edit::insert(directive.head_end(), " always"));
+                        without_always.push(header.clone());
+                    }
+                    None => {
+                        // The line is in another file, which gets its own finding when checked.
+                        let from = entry.from.clone().unwrap_or_default();
+                        findings.push(
+                            Finding::new(ID, span.clone(), format!("the {name} sends {header} without `always` (from {from}), so error responses lack it"))
+                                .with_note(format!("add `always` to the add_header line in {from}")),
+                        );
+                    }
                 }
             }
 
@@ -149,7 +164,7 @@ impl Rule<Doc> for SecurityHeaders {
                 ));
             }
             let mut message = format!("the {name} {}", parts.join(" and "));
-            if !top && !own.is_empty() {
+            if !top && !missing.is_empty() {
                 message.push_str(" (it declares its own add_header, so it inherits none from above)");
             }
             let fix = if review { Fix::review(edits) } else { Fix::safe(edits) };
