@@ -252,6 +252,8 @@ pub struct Inclusion {
     pub includer: PathBuf,
     pub context: Context,
     pub levels: Vec<OuterLevel>,
+    /// Whether `levels` start at a main file's top, so nothing above them is unknown.
+    pub complete: bool,
 }
 
 /// Returns, for every walked file that some nginx file includes, where it is included.
@@ -297,6 +299,7 @@ fn walk_includes(
                         includer: path.to_path_buf(),
                         context,
                         levels: chain.clone(),
+                        complete: chain.first().and_then(|level| level.context) == Some(Context::Main),
                     });
                 }
             }
@@ -326,8 +329,25 @@ pub fn outer_level(project: &ProjectContext, path: &Path, children: &[Directive]
     level
 }
 
-/// Returns where `path` is included, when exactly one includer context is known.
+/// Returns where `path` is included, when exactly one includer context is known. When the
+/// includer is itself included, its includer's levels are prepended, up to the main file.
 pub fn inclusion_of(project: &ProjectContext, path: &Path) -> Option<Inclusion> {
+    let mut found = direct_inclusion(project, path)?;
+    for _ in 0..MAX_INCLUDE_DEPTH {
+        if found.complete {
+            break;
+        }
+        let Some(outer) = direct_inclusion(project, &found.includer) else { break };
+        // The outer file's last level already contains the includer's top-level directives,
+        // so it replaces the includer's own top level.
+        let mut levels = outer.levels;
+        levels.extend(found.levels.into_iter().skip(1));
+        found = Inclusion { includer: found.includer, context: found.context, levels, complete: outer.complete };
+    }
+    Some(found)
+}
+
+fn direct_inclusion(project: &ProjectContext, path: &Path) -> Option<Inclusion> {
     let map = includers(project);
     let found = map.get(&normalize(path))?;
     let first = found.first()?;
@@ -409,6 +429,21 @@ mod tests {
         assert!(params.unresolved.is_empty());
         assert_eq!(params.provided.len(), 4);
         assert!(include(&project, Path::new("etc/nginx/nginx.conf"), "/etc/nginx/mime.types").unresolved.is_empty());
+    }
+
+    #[test]
+    fn nested_includers_reach_main() {
+        let project = project(&[
+            ("etc/nginx/nginx.conf", "events {}\nhttp {\n    add_header X y;\n    include conf.d/*.conf;\n}\n"),
+            ("etc/nginx/conf.d/app.conf", "server {\n    include sites/*.conf;\n}\n"),
+            ("etc/nginx/sites/a.conf", "location / { }\n"),
+        ]);
+        let inclusion = inclusion_of(&project, Path::new("etc/nginx/sites/a.conf")).expect("included");
+        assert!(inclusion.complete);
+        assert_eq!(inclusion.context, Context::Server);
+        let contexts: Vec<Option<Context>> = inclusion.levels.iter().map(|l| l.context).collect();
+        assert_eq!(contexts, [Some(Context::Main), Some(Context::Http), Some(Context::Server)]);
+        assert_eq!(inclusion.levels[1].entries[0].name, "add_header");
     }
 
     #[test]

@@ -189,7 +189,9 @@ impl Doc {
                 return Effective { entries, uncertain: None };
             }
         }
-        Effective { entries, uncertain: None }
+        let uncertain = (!inclusion.complete)
+            .then(|| format!("the file that includes {} is not in the tree", inclusion.includer.display()));
+        Effective { entries, uncertain }
     }
 
     /// Returns the span a finding about a block sits on: the directive's head up to its `{`.
