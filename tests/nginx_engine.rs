@@ -145,7 +145,7 @@ fn adapt(text: &str, prefix: &Prefix, upstreams: &mut Upstreams) -> String {
     out
 }
 
-/// The `http`-level lines that make a test configuration loadable: upstreams for the proxied
+/// Returns the `http`-level lines that make a test configuration loadable: upstreams for the proxied
 /// host names and writable log and temporary paths.
 fn http_preamble(prefix: &Prefix, upstreams: &Upstreams) -> String {
     let p = prefix.path().display();
@@ -344,7 +344,7 @@ fn live_server_sends_headers() {
     assert!(own_header_kept, "{headers:?}");
 }
 
-/// Every file of one real-world checkout, as the walk would index it.
+/// Reads every file of one real-world checkout, as the walk would index it.
 fn load_tree(root: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];

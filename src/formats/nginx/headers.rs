@@ -7,7 +7,7 @@
 
 use super::model::{header_key, Doc, Level};
 
-/// The lines to add to the last level of `chain`: `new`, preceded by copies of the inherited
+/// Returns the lines to add to the last level of `chain`: `new`, preceded by copies of the inherited
 /// `name` directives when the level declares none of its own. `Err` gives the reason the
 /// inherited set is unknown.
 pub fn lines_with_inherited(doc: &Doc, chain: &[Level<'_>], name: &str, merge: Option<&str>, new: &[String]) -> Result<Vec<String>, String> {
