@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::finding::Finding;
-use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, Rule, RuleContext};
+use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, ParseError, Rule, RuleContext};
 use crate::source::SourceFile;
 
 mod autoindex;
@@ -70,6 +70,10 @@ impl Format for NginxFormat {
         let parsed = parser::parse(&source.text)?;
         let doc = Doc::build(source, parsed, ctx.project);
         run_rules(&RULES, &doc, ctx)
+    }
+
+    fn round_trip(&self, source: &SourceFile) -> Option<Result<String, ParseError>> {
+        Some(parser::parse(&source.text).map(|parsed| parsed.reassemble(&source.text)))
     }
 }
 
