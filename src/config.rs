@@ -416,7 +416,7 @@ impl Settings {
 }
 
 /// A loaded config file with its overrides compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The file it came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
@@ -424,11 +424,6 @@ pub struct Config {
     overrides: Vec<(GlobSet, Layer)>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config { path: None, base: Settings::default(), overrides: Vec::new() }
-    }
-}
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {

@@ -148,10 +148,7 @@ pub fn process(
                 });
                 fixed_findings.clear();
                 current = source.clone();
-                break match run_checked(format, &current, &ctx) {
-                    Ok(findings) => findings,
-                    Err(_) => Vec::new(),
-                };
+                break unsuppressed(format, &current, &ctx);
             }
             Err(error) => {
                 result.problems.push(problem_for(&path, &current, error));
@@ -183,7 +180,7 @@ pub fn process(
             });
             fixed_findings.clear();
             current = source.clone();
-            break run_checked(format, &current, &ctx).unwrap_or_default();
+            break unsuppressed(format, &current, &ctx);
         }
 
         let candidates: Vec<(usize, &crate::edit::Fix)> =
@@ -214,6 +211,16 @@ pub fn process(
     }
     result.original = Some(source);
     result
+}
+
+/// Returns the findings on `source` that no suppression comment covers, sorted; used after a
+/// revert to the original text, which is known to parse.
+fn unsuppressed(format: &dyn Format, source: &SourceFile, ctx: &RuleContext) -> Vec<Finding> {
+    let mut findings = run_checked(format, source, ctx).unwrap_or_default();
+    let suppressions = Suppressions::scan(source, format.comment_syntax(ctx.path));
+    findings.retain(|finding| !suppressions.covers(finding));
+    sort_findings(&mut findings);
+    findings
 }
 
 /// Runs the format, turning a panic in its parser into an internal error.
@@ -267,4 +274,112 @@ pub fn check_text(path: &str, text: &str, settings: &Settings, mode: FixMode) ->
     let kind = formats::kind_for_path(&path_buf)?;
     let source = SourceFile::from_bytes(path_buf, text.as_bytes()).ok()?;
     Some(process(formats::for_kind(kind), source, settings, &ProjectContext::empty(), mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::{Edit, Fix};
+    use crate::rule::{CommentSyntax, ParseError};
+
+    /// A toy format for engine tests: the text parses unless it contains `BROKEN`, and each
+    /// behaviour is a "rule" chosen by a keyword in the text.
+    struct Toy;
+
+    impl Format for Toy {
+        fn kind(&self) -> FileKind {
+            FileKind::PgHba
+        }
+
+        fn rule_ids(&self) -> Vec<&'static str> {
+            vec!["TOY001"]
+        }
+
+        fn matches_path(&self, _path: &Path) -> bool {
+            true
+        }
+
+        fn comment_syntax(&self, _path: &Path) -> CommentSyntax {
+            CommentSyntax { line_prefixes: &["#"], trailing: false }
+        }
+
+        fn check(&self, source: &SourceFile, _ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
+            let text = &source.text;
+            if let Some(at) = text.find("BROKEN") {
+                return Err(ParseError::at(at, "found BROKEN").into());
+            }
+            let mut findings = Vec::new();
+            if text.starts_with("break") {
+                findings.push(Finding::new("TOY001", 0..5, "breaks").with_fix(Fix::safe(vec![Edit::insert(0, "BROKEN ")])));
+            }
+            if text.starts_with("grow") {
+                findings.push(Finding::new("TOY001", 0..4, "grows").with_fix(Fix::safe(vec![Edit::insert(text.len(), "+")])));
+            }
+            if text.starts_with("panic") {
+                panic!("toy rule failed");
+            }
+            if text.starts_with("pair") && !text.contains("[a]") {
+                findings.push(Finding::new("TOY001", 0..4, "a").with_fix(Fix::safe(vec![Edit::insert(4, "[a]")])));
+            }
+            if text.starts_with("pair") && !text.contains("[b]") {
+                findings.push(Finding::new("TOY001", 0..4, "b").with_fix(Fix::safe(vec![Edit::insert(4, "[b]")])));
+            }
+            if text.starts_with("review") && !text.contains('!') {
+                findings.push(Finding::new("TOY001", 0..6, "needs review").with_fix(Fix::review(vec![Edit::insert(6, "!")])));
+            }
+            Ok(findings)
+        }
+    }
+
+    fn run(text: &str, mode: FixMode) -> FileResult {
+        process(&Toy, SourceFile::new("toy", text), &Settings::default(), &ProjectContext::empty(), mode)
+    }
+
+    #[test]
+    fn broken_output_is_reverted() {
+        let result = run("break me\n", FixMode::Safe);
+        assert!(result.fixed.is_none());
+        assert!(result.fixed_findings.is_empty());
+        assert_eq!(result.remaining.len(), 1);
+        let Some(Problem::Error { message }) = result.problems.first() else { panic!("expected an error: {:?}", result.problems) };
+        assert!(message.contains("internal error"), "{message}");
+        assert!(message.contains("TOY001"), "{message}");
+    }
+
+    #[test]
+    fn endless_fixes_stop_at_pass_limit() {
+        let result = run("grow\n", FixMode::Safe);
+        assert!(result.fixed.is_none());
+        assert!(result.has_error());
+    }
+
+    #[test]
+    fn panic_is_an_internal_error() {
+        let result = run("panic\n", FixMode::Safe);
+        assert!(result.has_error());
+        assert!(result.fixed.is_none());
+    }
+
+    #[test]
+    fn same_offset_insertions_take_two_passes() {
+        let result = run("pair\n", FixMode::Safe);
+        // `[a]` goes first; `[b]` waits a pass and then inserts at the same offset, before `[a]`.
+        assert_eq!(result.fixed.as_deref(), Some("pair[b][a]\n"));
+        assert_eq!(result.fixed_findings.len(), 2);
+        assert!(result.remaining.is_empty());
+    }
+
+    #[test]
+    fn review_fix_needs_unsafe_mode() {
+        assert!(run("review\n", FixMode::Safe).fixed.is_none());
+        assert_eq!(run("review\n", FixMode::Unsafe).fixed.as_deref(), Some("review!\n"));
+        assert_eq!(run("review\n", FixMode::None).remaining.len(), 1);
+    }
+
+    #[test]
+    fn unparsable_input_is_an_error_with_position() {
+        let result = run("ok\nBROKEN\n", FixMode::Safe);
+        let Some(Problem::Error { message }) = result.problems.first() else { panic!("expected an error") };
+        assert!(message.starts_with("toy:2:1: cannot parse"), "{message}");
+    }
 }

@@ -207,7 +207,7 @@ pub fn sarif(results: &[FileResult]) -> String {
             let finding = &diagnostic.finding;
             let mut text = finding.message.clone();
             for note in &finding.notes {
-                text.push_str("\n");
+                text.push('\n');
                 text.push_str(note);
             }
             sarif_results.push(json!({
