@@ -68,6 +68,249 @@ fn case_anchor_edited_once() {
     assert_eq!(fixed, fixture("anchors.expected"));
 }
 
+const ALL_RULES_UID: &str = UID_CONFIG;
+
+fn problems(result: &cinch::engine::FileResult) -> String {
+    format!("{:?}", result.problems)
+}
+
+#[test]
+fn cronjob_pod_spec_found() {
+    let text = fixture("cronjob.yaml");
+    let fixed = snapshot("cronjob", "jobs/report.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("          securityContext:\n            runAsNonRoot: true\n"), "{fixed}");
+    assert!(fixed.contains("            securityContext:\n              allowPrivilegeEscalation: false\n"), "{fixed}");
+}
+
+#[test]
+fn list_items_checked() {
+    let text = fixture("list.yaml");
+    let fixed = snapshot("list", "debug/list.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  data:\n    motd: hello\n"), "the ConfigMap item changed:\n{fixed}");
+}
+
+#[test]
+fn json_manifest_stays_json() {
+    let text = fixture("manifest.json");
+    let fixed = snapshot("json", "deploy/geo.json", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    let parsed: serde_json::Value = serde_json::from_str(&fixed).unwrap_or_else(|e| panic!("not JSON: {e}\n{fixed}"));
+    let container = &parsed["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["securityContext"]["allowPrivilegeEscalation"], serde_json::Value::Bool(false));
+    assert_eq!(container["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(parsed["spec"]["template"]["spec"]["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    assert_eq!(container["volumeMounts"][0]["mountPath"], "/tmp");
+}
+
+#[test]
+fn crlf_line_endings_kept() {
+    let text = fixture("tmp_emptydir.yaml").replace('\n', "\r\n");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = fix("deploy/renderer.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert_eq!(fixed, fixture("tmp_emptydir.expected").replace('\n', "\r\n"));
+}
+
+#[test]
+fn bom_kept_and_ignored() {
+    let text = format!("\u{feff}{}", fixture("cronjob.yaml"));
+    let result = common::run("jobs/report.yaml", &text, ALL_RULES_UID, FixMode::Unsafe);
+    assert!(!result.has_error(), "{}", problems(&result));
+    let bytes = result.fixed_bytes().expect("fixed");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let without_bom = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+    let lf = common::run("jobs/report.yaml", &fixture("cronjob.yaml"), ALL_RULES_UID, FixMode::Unsafe);
+    assert_eq!(without_bom, common::fixed_text(&lf));
+    common::assert_invariants("jobs/report.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+}
+
+#[test]
+fn four_space_indentation_copied() {
+    let text = fixture("four_space.yaml");
+    let fixed = snapshot("four_space", "mail/deployment.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("        spec:\n            securityContext:\n                runAsNonRoot: true\n"), "{fixed}");
+    assert!(fixed.contains("                    securityContext:\n                        allowPrivilegeEscalation: false\n"), "{fixed}");
+    assert!(fixed.contains("                        -   name: tmp\n                            mountPath: /tmp\n"), "{fixed}");
+}
+
+#[test]
+fn flow_security_context_merged() {
+    let text = fixture("flow_security_context.yaml");
+    let fixed = snapshot("flow_security_context", "probe/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  securityContext: {fsGroup: 1000, runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: {type: RuntimeDefault}}\n"), "{fixed}");
+    assert!(fixed.contains("capabilities: {add: [NET_RAW], drop: [\"ALL\"]}"), "{fixed}");
+}
+
+#[test]
+fn multi_document_order_kept() {
+    let text = fixture("multi_document.yaml");
+    let fixed = snapshot("multi_document", "cache/all.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    let untouched_end = text.find("# The cache itself.").expect("marker");
+    assert_eq!(&fixed[..untouched_end], &text[..untouched_end]);
+    assert!(fixed.ends_with("          # more settings come from the ConfigMap\n\n---\n"), "{fixed}");
+}
+
+#[test]
+fn helm_template_skipped() {
+    for name in ["helm_template.yaml", "helm_parses.yaml"] {
+        let result = common::run(&format!("chart/templates/{name}"), &fixture(name), "", FixMode::Unsafe);
+        let message = problems(&result);
+        assert!(!result.has_error(), "{name}: {message}");
+        assert!(message.contains("Skip") && message.contains("Helm or other template"), "{name}: {message}");
+        assert!(result.fixed.is_none());
+    }
+}
+
+#[test]
+fn alerting_rule_processed() {
+    let text = fixture("alerting_rule.yaml");
+    let fixed = snapshot("alerting_rule", "monitoring/rules.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    let second_document = text.find("---").expect("separator");
+    assert_eq!(&fixed[..second_document], &text[..second_document]);
+    assert!(fixed.contains("allowPrivilegeEscalation: false"), "{fixed}");
+}
+
+#[test]
+fn windows_pod_reported_only() {
+    let text = fixture("windows_pod.yaml");
+    snapshot("windows_pod", "agents/windows.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    let result = common::run("agents/windows.yaml", &text, ALL_RULES_UID, FixMode::Unsafe);
+    let fixed = common::fixed_text(&result);
+    assert!(!fixed.contains("runAsUser") && !fixed.contains("seccompProfile") && !fixed.contains("capabilities"), "{fixed}");
+    assert!(fixed.contains("automountServiceAccountToken: false"), "{fixed}");
+    let rules: Vec<&str> = result.remaining.iter().map(|d| d.finding.rule).collect();
+    for rule in ["K8S001", "K8S002", "K8S003", "K8S004", "K8S005"] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+}
+
+#[test]
+fn explicit_settings_review_only() {
+    let text = fixture("explicit_settings.yaml");
+    snapshot("explicit_settings", "node/tuner.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    let safe = common::run("node/tuner.yaml", &text, ALL_RULES_UID, FixMode::Safe);
+    let fixed = common::fixed_text(&safe);
+    assert!(fixed.contains("        runAsUser: 0\n"), "a safe run changed runAsUser: 0:\n{fixed}");
+    assert!(fixed.contains("type: Unconfined"), "{fixed}");
+    let unsafe_run = common::run("node/tuner.yaml", &text, ALL_RULES_UID, FixMode::Unsafe);
+    let remaining: Vec<(&str, &str)> = unsafe_run.remaining.iter().map(|d| (d.finding.rule, d.finding.message.as_str())).collect();
+    assert!(remaining.iter().any(|(rule, m)| *rule == "K8S007" && m.contains("tuner")), "{remaining:?}");
+    assert!(remaining.iter().any(|(rule, m)| *rule == "K8S003" && m.contains("mounter")), "{remaining:?}");
+    assert!(remaining.iter().any(|(rule, m)| *rule == "K8S003" && m.contains("tuner")), "{remaining:?}");
+}
+
+#[test]
+fn tmp_volume_names_untaken() {
+    let text = fixture("tmp_names.yaml");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = snapshot("tmp_names", "upload/pod.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("    - name: tmp-1\n      emptyDir: {}\n"), "{fixed}");
+    assert_eq!(fixed.matches("mountPath: /tmp\n").count(), 1, "{fixed}");
+}
+
+#[test]
+fn block_scalar_ends_found() {
+    let text = fixture("block_scalars.yaml");
+    let fixed = snapshot("block_scalars", "jobs/migrate.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("            keep trailing lines\n\n          securityContext:\n"), "{fixed}");
+    assert!(fixed.contains("            after migrating\n          securityContext:\n"), "{fixed}");
+}
+
+#[test]
+fn null_security_context_filled() {
+    let text = fixture("null_security_context.yaml");
+    snapshot("null_security_context", "echo/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+}
+
+#[test]
+fn merge_key_containers() {
+    let text = fixture("merge_keys.yaml");
+    snapshot("merge_keys", "workers/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+}
+
+#[test]
+fn service_account_object_fixed() {
+    let text = fixture("service_account.yaml");
+    let fixed = snapshot("service_account", "reports/sa.yaml", &text, "", FixMode::Unsafe, &[]);
+    assert!(fixed.ends_with("  namespace: reports\nautomountServiceAccountToken: false\n"), "{fixed}");
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: read\nsubjects:\n- kind: ServiceAccount\n  name: report-reader\n  namespace: reports\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n";
+    let bound = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("reports/binding.yaml", binding)]);
+    assert!(bound.fixed.is_none() && bound.remaining.is_empty(), "{:?}", bound.remaining);
+    let elsewhere = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("other/binding.yaml", binding)]);
+    assert!(elsewhere.fixed.is_some(), "a binding in another directory counted");
+}
+
+#[test]
+fn suppression_comment_honoured() {
+    let text = fixture("suppressed.yaml");
+    let result = common::run("legacy/pod.yaml", &text, "", FixMode::Unsafe);
+    let rules: Vec<&str> = result.fixed_findings.iter().chain(&result.remaining).map(|d| d.finding.rule).collect();
+    assert!(!rules.contains(&"K8S005"), "{rules:?}");
+    assert!(rules.contains(&"K8S003"), "{rules:?}");
+    common::assert_invariants("legacy/pod.yaml", &text, "", FixMode::Unsafe, &[]);
+}
+
+#[test]
+fn non_kubernetes_yaml_skipped() {
+    let result = common::run("ci/workflow.yaml", &fixture("not_kubernetes.yaml"), "", FixMode::Unsafe);
+    let message = problems(&result);
+    assert!(!result.has_error() && message.contains("not a Kubernetes manifest"), "{message}");
+}
+
+#[test]
+fn invalid_yaml_is_parse_error() {
+    let result = common::run("broken/pod.yaml", &fixture("invalid.yaml"), "", FixMode::Unsafe);
+    let message = problems(&result);
+    assert!(result.has_error() && message.contains("cannot parse"), "{message}");
+}
+
+#[test]
+fn fs_group_from_config() {
+    let text = fixture("cronjob.yaml");
+    let config = format!("{UID_CONFIG}[kubernetes]\nfs_group = 3000\n");
+    let fixed = fix("jobs/report.yaml", &text, &config, FixMode::Safe, &[]);
+    assert!(fixed.contains("runAsGroup: 10001\n            fsGroup: 3000\n            fsGroupChangePolicy: OnRootMismatch\n"), "{fixed}");
+}
+
+#[test]
+fn uid_config_decides_safety() {
+    let text = fixture("cronjob.yaml");
+    let default_uid = common::run("jobs/report.yaml", &text, "", FixMode::Safe);
+    assert!(!common::fixed_text(&default_uid).contains("runAsUser"), "K8S001 applied as safe without user.uid");
+    let explicit_uid = common::run("jobs/report.yaml", &text, UID_CONFIG, FixMode::Safe);
+    assert!(common::fixed_text(&explicit_uid).contains("runAsUser: 10001"));
+}
+
+#[test]
+fn read_only_root_filesystem_setting() {
+    let text = fixture("tmp_emptydir.yaml");
+    let on = common::run("deploy/renderer.yaml", &text, "[kubernetes]\nread_only_root_filesystem = true\n", FixMode::Safe);
+    assert!(common::fixed_text(&on).contains("readOnlyRootFilesystem: true"));
+    let off = common::run("deploy/renderer.yaml", &text, "[kubernetes]\nread_only_root_filesystem = false\n", FixMode::Unsafe);
+    assert!(off.fixed_findings.iter().chain(&off.remaining).all(|d| d.finding.rule != "K8S005"));
+    let default = common::run("deploy/renderer.yaml", &text, "", FixMode::Safe);
+    assert!(!common::fixed_text(&default).contains("readOnlyRootFilesystem"));
+}
+
+/// Every fixture keeps the invariants under every mode and the tree comparison holds.
+#[test]
+fn fixtures_keep_invariants() {
+    let skipped = ["helm_template.yaml", "helm_parses.yaml", "not_kubernetes.yaml", "invalid.yaml"];
+    let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .filter(|name| (name.ends_with(".yaml") || name.ends_with(".json")) && !skipped.contains(&name.as_str()))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in names {
+        let text = fixture(&name);
+        for config in ["", UID_CONFIG] {
+            for mode in [FixMode::Safe, FixMode::Unsafe] {
+                fix(&format!("fixtures/{name}"), &text, config, mode, &[]);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tree comparison: a fixed document loads to its original plus the keys and items rules add.
 
@@ -159,3 +402,104 @@ fn realworld_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/k8s")
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Real manifests.
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("readable directory").map(|e| e.expect("entry").path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn realworld_manifests_fix_cleanly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/k8s");
+    if !root.is_dir() {
+        println!("skipped: {} is missing", root.display());
+        return;
+    }
+    let mut paths = Vec::new();
+    collect_files(&root, &mut paths);
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .filter_map(|path| {
+            let relative = path.strip_prefix(&root).expect("under root").to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(path).ok()?;
+            Some((relative, text))
+        })
+        .filter(|(relative, _)| cinch::formats::kind_for_path(Path::new(relative)) == Some(cinch::rule::FileKind::Kubernetes))
+        .collect();
+    assert!(!files.is_empty(), "no manifests under {}", root.display());
+    let others: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+
+    let (mut findings, mut fixed_findings, mut changed, mut skipped, mut rejected) = (0, 0, 0, 0, 0);
+    let mut results = Vec::new();
+    for (path, text) in &files {
+        let result = common::run_in(path, text, "", FixMode::Unsafe, &others);
+        if result.has_error() {
+            // Only input that another YAML parser rejects too may fail, and never internally.
+            let message = format!("{:?}", result.problems);
+            assert!(message.contains("cannot parse") && !message.contains("internal error"), "{path}: {message}");
+            assert!(YamlLoader::load_from_str(text).is_err(), "{path}: valid YAML was rejected: {message}");
+            rejected += 1;
+            continue;
+        }
+        if !result.problems.is_empty() {
+            skipped += 1;
+            continue;
+        }
+        let fixed = common::fixed_text(&result);
+        assert_only_additions(path, text, &fixed);
+        let second = common::run_in(path, &fixed, "", FixMode::Unsafe, &others);
+        assert!(second.fixed.is_none(), "{path}: a second run changed the file:\n{}", common::fixed_text(&second));
+        findings += result.fixed_findings.len() + result.remaining.len();
+        fixed_findings += result.fixed_findings.len();
+        if result.fixed.is_some() {
+            changed += 1;
+        }
+        results.push(result);
+    }
+    println!(
+        "real manifests: {} files, {skipped} skipped, {rejected} rejected as invalid, {findings} findings, {fixed_findings} fixed, {changed} files changed",
+        files.len()
+    );
+    assert_diffs_apply(&files, &results);
+}
+
+/// Writes the originals into a fresh git repository and checks that `git apply` accepts the diff.
+fn assert_diffs_apply(files: &[(String, String)], results: &[cinch::engine::FileResult]) {
+    if std::process::Command::new("git").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "git is required in CI");
+        println!("skipped: git is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (path, text) in files {
+        let target = dir.path().join(path);
+        std::fs::create_dir_all(target.parent().expect("has a parent")).expect("create directories");
+        std::fs::write(&target, text).expect("write original");
+    }
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new("git").args(args).current_dir(dir.path()).output().expect("git runs");
+        assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    run(&["init", "-q"]);
+    let diff = cinch::report::diff_all(results);
+    let patch = dir.path().join("fix.patch");
+    std::fs::write(&patch, &diff).expect("write patch");
+    run(&["apply", "--check", "fix.patch"]);
+    run(&["apply", "fix.patch"]);
+    for result in results {
+        if let Some(bytes) = result.fixed_bytes() {
+            let applied = std::fs::read(dir.path().join(&result.path)).expect("patched file");
+            assert_eq!(applied, bytes, "{}: git apply result differs from the fixed text", result.path.display());
+        }
+    }
+}

@@ -2,8 +2,9 @@
 //!
 //! A new key goes after the last entry of its mapping whose value is not a block sequence, so
 //! that it never lands below a long `containers:` or `volumeMounts:` list; when every entry is a
-//! block sequence it goes before the first one (above that entry's comments). A new list item
-//! goes after the last item. New text copies the file: its indentation step, whether sequences
+//! block sequence it goes before the first one (above that entry's comments). A new key that
+//! holds a block sequence goes after the last entry, with the other lists. A new list item goes
+//! after the last item. New text copies the file: its indentation step, whether sequences
 //! are indented under their key, the distance from `-` to an item's first key, the quotes of
 //! neighbouring values, its line ending, and flow style inside flow collections (with JSON
 //! quoting in `.json` manifests and in flow mappings whose keys are double-quoted).
@@ -192,14 +193,17 @@ impl<'m, 'a> Editor<'m, 'a> {
         let render = Renderer { manifest: self.manifest };
         let mut edits = self.replacements;
         for (map, entries) in &self.inserts {
-            edits.push(render.insert_into_mapping(*map, entries));
+            edits.extend(render.insert_into_mapping(*map, entries));
         }
         for (seq, items) in &self.appends {
             edits.push(render.append_to_sequence(*seq, items));
         }
         for (key, value, new) in &self.fills {
-            edits.push(render.fill_null(*key, *value, new));
+            edits.extend(render.fill_null(*key, *value, new));
         }
+        // Lines added at one offset close the innermost mapping first: a container's new
+        // `volumeMounts` go before the pod's new `volumes` when both follow the same line.
+        edits.sort_by_key(|edit| (edit.range.start, edit.range.end, std::cmp::Reverse(first_line_indent(&edit.replacement))));
         edits
     }
 }
@@ -355,25 +359,40 @@ impl Renderer<'_, '_> {
         }
     }
 
-    fn insert_into_mapping(&self, map: NodeId, entries: &[(String, NewValue)]) -> Edit {
+    fn insert_into_mapping(&self, map: NodeId, entries: &[(String, NewValue)]) -> Vec<Edit> {
         let tree = &self.manifest.tree;
         let node = tree.node(map);
         let quote = self.value_quote(map);
         if tree.is_flow(map) {
-            return self.insert_into_flow_mapping(map, entries, quote);
+            return vec![self.insert_into_flow_mapping(map, entries, quote)];
         }
-        let mut lines = Vec::new();
-        for (key, value) in entries {
-            self.block_lines(node.col, key, value, quote, &mut lines);
-        }
+        let render = |group: &[&(String, NewValue)]| {
+            let mut lines = Vec::new();
+            for (key, value) in group {
+                self.block_lines(node.col, key, value, quote, &mut lines);
+            }
+            lines
+        };
+        let (lists, others): (Vec<&(String, NewValue)>, Vec<&(String, NewValue)>) =
+            entries.iter().partition(|(_, value)| matches!(value, NewValue::List(items) if !items.is_empty()));
         let existing = tree.entries(map);
-        let anchor = existing.iter().rev().find(|&&(_, value)| !matches!(tree.node(value).kind, NodeKind::Sequence { flow: false, .. }));
-        if let Some(&(key, value)) = anchor {
-            return self.lines_after(self.end_of(key).max(self.end_of(value)), &lines);
+        let entry_end = |&(key, value): &(NodeId, NodeId)| self.end_of(key).max(self.end_of(value));
+        let mut edits = Vec::new();
+        if !others.is_empty() {
+            let lines = render(&others);
+            let anchor = existing.iter().rev().find(|&&(_, value)| !matches!(tree.node(value).kind, NodeKind::Sequence { flow: false, .. }));
+            edits.push(match anchor {
+                Some(entry) => self.lines_after(entry_end(entry), &lines),
+                // Every entry holds a block sequence: the new keys go before the first one.
+                None => self.lines_before_key(existing[0].0, node.col, &lines),
+            });
         }
-        // Every entry holds a block sequence: the new keys go before the first one.
-        let first_key = existing[0].0;
-        self.lines_before_key(first_key, node.col, &lines)
+        if !lists.is_empty() {
+            // New block sequences go last, after the lists that are already there.
+            let last = existing.last().expect("a block mapping has an entry");
+            edits.push(self.lines_after(entry_end(last), &render(&lists)));
+        }
+        edits
     }
 
     fn lines_before_key(&self, key: NodeId, col: usize, lines: &[String]) -> Edit {
@@ -462,7 +481,7 @@ impl Renderer<'_, '_> {
         self.lines_after(end, &lines)
     }
 
-    fn fill_null(&self, key: NodeId, value: NodeId, new: &NewValue) -> Edit {
+    fn fill_null(&self, key: NodeId, value: NodeId, new: &NewValue) -> Vec<Edit> {
         let tree = &self.manifest.tree;
         let value_node = tree.node(value);
         let parent_flow = tree.nodes.iter().enumerate().any(|(id, node)| {
@@ -471,7 +490,7 @@ impl Renderer<'_, '_> {
         if parent_flow {
             let quote_keys = self.manifest.style.json;
             let quote = quote_keys.then_some('"');
-            return Edit::replace(value_node.span.clone(), self.inline(new, quote, quote_keys));
+            return vec![Edit::replace(value_node.span.clone(), self.inline(new, quote, quote_keys))];
         }
         let key_node = tree.node(key);
         let bytes = self.text().as_bytes();
@@ -499,9 +518,22 @@ impl Renderer<'_, '_> {
         }
         let nl = self.nl();
         let text: String = lines.iter().map(|line| format!("{nl}{line}")).collect();
+        // The null's text (`~`, `null`) goes; a comment after it stays on the key's line.
+        let mut edits = Vec::new();
         let end = value_node.span.end.max(colon_end);
-        Edit::replace(colon_end..end, text)
+        if end > colon_end {
+            edits.push(Edit::delete(colon_end..end));
+        }
+        let source = self.manifest.source;
+        edits.push(Edit::insert(source.line_content_end(source.line_index(end)), text));
+        edits
     }
+}
+
+/// Returns the indentation of the first line that `text` starts after a line break.
+fn first_line_indent(text: &str) -> usize {
+    let line = text.trim_start_matches(['\r', '\n']);
+    line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
 fn key_text(key: &str, quoted_keys: bool) -> String {

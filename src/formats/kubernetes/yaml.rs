@@ -229,7 +229,8 @@ impl MarkedEventReceiver for Builder<'_> {
             }
             Event::SequenceStart(anchor, _tag) => {
                 let flow = self.source.text.as_bytes().get(offset) == Some(&b'[');
-                let id = self.push_node(NodeKind::Sequence { items: Vec::new(), flow }, offset..offset, line, marker.col(), None);
+                let (offset, col) = if flow { (offset, marker.col()) } else { self.block_sequence_start(offset, line, marker.col()) };
+                let id = self.push_node(NodeKind::Sequence { items: Vec::new(), flow }, offset..offset, line, col, None);
                 self.remember_anchor(id, anchor);
                 self.open(Frame::Sequence { id });
             }
@@ -245,6 +246,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     Frame::Mapping { id, .. } | Frame::Sequence { id } => id,
                 };
                 self.close(id, offset);
+                self.check_duplicate_keys(id);
                 self.attach(id);
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
@@ -256,6 +258,61 @@ impl Builder<'_> {
     fn push_node(&mut self, kind: NodeKind, span: Range<usize>, line: usize, col: usize, anchor: Option<usize>) -> NodeId {
         self.tree.nodes.push(Node { kind, span, line, col, anchor });
         self.tree.nodes.len() - 1
+    }
+
+    /// Returns the offset and column of a block sequence's first `-`. yaml-rust2 marks a
+    /// sequence that is not indented under its key after its first `- `, and a sequence whose
+    /// first item is another sequence at that item's `-`.
+    fn block_sequence_start(&mut self, offset: usize, line: usize, col: usize) -> (usize, usize) {
+        let text = self.source.text.as_bytes();
+        let line_start = self.source.line_start(line);
+        let dash_before = |at: usize| {
+            let mut i = at;
+            while i > line_start && text[i - 1] == b' ' {
+                i -= 1;
+            }
+            (i > line_start && text[i - 1] == b'-').then(|| i - 1)
+        };
+        let mut start = offset;
+        if text.get(offset) != Some(&b'-') {
+            if let Some(dash) = dash_before(offset) {
+                start = dash;
+            }
+        }
+        // An enclosing sequence that yaml-rust2 marked at this same `-` starts at the one before.
+        if let Some(Frame::Sequence { id }) = self.stack.last() {
+            let parent = *id;
+            let node = &self.tree.nodes[parent];
+            if !self.tree.is_flow(parent) && node.span.start == start && self.tree.items(parent).is_empty() {
+                if let Some(dash) = dash_before(start) {
+                    let parent_col = self.source.text[line_start..dash].chars().count();
+                    let node = &mut self.tree.nodes[parent];
+                    node.span = dash..dash;
+                    node.col = parent_col;
+                }
+            }
+        }
+        let col = if start == offset { col } else { self.source.text[line_start..start].chars().count() };
+        (start, col)
+    }
+
+    /// Rejects a mapping that repeats a key: the API server rejects such a manifest, and an
+    /// edit could not tell which entry counts.
+    fn check_duplicate_keys(&mut self, id: NodeId) {
+        let mut seen: HashMap<(&str, bool), NodeId> = HashMap::new();
+        for &(key, _) in self.tree.entries(id) {
+            let NodeKind::Scalar { value, style } = &self.tree.nodes[key].kind else { continue };
+            let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+            if let Some(&first) = seen.get(&(value.as_str(), quoted)) {
+                let first_line = self.tree.nodes[first].line + 1;
+                self.error = Some(ParseError::at(
+                    self.tree.nodes[key].span.start,
+                    format!("duplicate key `{value}` in a mapping (first at line {first_line})"),
+                ));
+                return;
+            }
+            seen.insert((value.as_str(), quoted), key);
+        }
     }
 
     fn remember_anchor(&mut self, id: NodeId, anchor: usize) {
@@ -631,6 +688,24 @@ mod tests {
         let root = tree.documents[0].root.unwrap();
         let a = tree.get(root, "a").unwrap();
         assert_eq!(span_text(&source, &tree, a), "b:");
+    }
+
+    #[test]
+    fn sequence_columns_at_dashes() {
+        let (_, tree) = tree("a:\n- x: 1\n  y: 2\nb:\n- - q\nc:\n  - z\n");
+        let root = tree.documents[0].root.unwrap();
+        assert_eq!(tree.node(tree.get(root, "a").unwrap()).col, 0);
+        let b = tree.get(root, "b").unwrap();
+        assert_eq!(tree.node(b).col, 0);
+        assert_eq!(tree.node(tree.items(b)[0]).col, 2);
+        assert_eq!(tree.node(tree.get(root, "c").unwrap()).col, 2);
+    }
+
+    #[test]
+    fn duplicate_key_is_rejected() {
+        let error = parse(&SourceFile::new("t.yaml", "a: 1\nb: 2\na: 3\n")).unwrap_err();
+        assert_eq!(error.offset, Some(10));
+        assert!(error.message.contains("duplicate key `a`"), "{}", error.message);
     }
 
     #[test]
