@@ -503,3 +503,31 @@ fn assert_diffs_apply(files: &[(String, String)], results: &[cinch::engine::File
         }
     }
 }
+
+#[test]
+fn rule_docs_parse() {
+    let format = cinch::formats::for_kind(cinch::rule::FileKind::Kubernetes);
+    let parsed = cinch::catalog::parse_all();
+    for id in format.rule_ids() {
+        let (_, result) = parsed.iter().find(|(stem, _)| *stem == id).unwrap_or_else(|| panic!("transforms/{id}.toml is missing"));
+        let doc = result.as_ref().unwrap_or_else(|e| panic!("transforms/{id}.toml: {e}"));
+        assert_eq!(doc.id, id);
+        assert_eq!(doc.format, "kubernetes");
+        assert!(["safe", "review", "report", "mixed"].contains(&doc.fix.as_str()), "{id}: fix = {}", doc.fix);
+    }
+}
+
+#[test]
+fn examples_show_every_fix() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for name in ["deployment.yaml", "cronjob.yaml"] {
+        let text = std::fs::read_to_string(root.join(name)).expect("example exists");
+        let path = format!("examples/{name}");
+        let fixed = fix(&path, &text, "", FixMode::Unsafe, &[]);
+        let result = common::run(&path, &text, "", FixMode::Unsafe);
+        let mut rules: Vec<&str> = result.fixed_findings.iter().map(|d| d.finding.rule).collect();
+        rules.sort_unstable();
+        rules.dedup();
+        assert_eq!(rules, ["K8S001", "K8S002", "K8S003", "K8S004", "K8S005", "K8S006"], "{name}:\n{fixed}");
+    }
+}
