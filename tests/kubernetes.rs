@@ -102,6 +102,16 @@ fn json_manifest_stays_json() {
 }
 
 #[test]
+fn json_tabs_and_minified_copied() {
+    let tabs = snapshot("json_tabs", "deploy/tabs.json", &fixture("tabs.json"), ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(tabs.contains("\t\t\t\t\"securityContext\": {\n\t\t\t\t\t\"allowPrivilegeEscalation\": false,\n"), "{tabs}");
+    serde_json::from_str::<serde_json::Value>(&tabs).unwrap_or_else(|e| panic!("not JSON: {e}\n{tabs}"));
+    let minified = snapshot("json_minified", "deploy/mini.json", &fixture("minified.json"), ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(!minified.contains(": ") && !minified.contains(", ") && !minified.contains('\n'), "{minified}");
+    serde_json::from_str::<serde_json::Value>(&minified).unwrap_or_else(|e| panic!("not JSON: {e}\n{minified}"));
+}
+
+#[test]
 fn crlf_line_endings_kept() {
     let text = fixture("tmp_emptydir.yaml").replace('\n', "\r\n");
     let config = "[rules]\nselect = [\"K8S005\"]\n";
@@ -529,5 +539,29 @@ fn examples_show_every_fix() {
         rules.sort_unstable();
         rules.dedup();
         assert_eq!(rules, ["K8S001", "K8S002", "K8S003", "K8S004", "K8S005", "K8S006"], "{name}:\n{fixed}");
+    }
+}
+
+/// Cuts every fixture at many points and splices lines together: whatever parses must fix
+/// without a panic or an internal error, and whatever does not parse must be reported.
+#[test]
+fn damaged_fixtures_never_fail_internally() {
+    let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .filter(|name| name.ends_with(".yaml") || name.ends_with(".json"))
+        .collect();
+    names.sort();
+    for name in names {
+        let text = fixture(&name);
+        let path = format!("damaged/{name}");
+        let cuts: Vec<usize> = (0..text.len()).step_by(11).filter(|&at| text.is_char_boundary(at)).collect();
+        for &cut in &cuts {
+            for variant in [text[..cut].to_string(), format!("{}{}", &text[..cut], &text[(cut + 5).min(text.len())..])] {
+                let result = common::run(&path, &variant, UID_CONFIG, FixMode::Unsafe);
+                let message = format!("{:?}", result.problems);
+                assert!(!message.contains("internal error"), "{name} cut at {cut}: {message}\n{variant}");
+            }
+        }
     }
 }

@@ -139,7 +139,8 @@ fn anchor_notes(manifest: &Manifest, targets: &[yaml::NodeId]) -> Vec<String> {
     let mut anchors: Vec<usize> = Vec::new();
     for &target in targets {
         let span = tree.node(target).span.clone();
-        for node in &tree.nodes {
+        for &anchored in &tree.anchored {
+            let node = tree.node(anchored);
             if let Some(anchor) = node.anchor {
                 if node.span.start <= span.start && span.end <= node.span.end && !anchors.contains(&anchor) {
                     anchors.push(anchor);

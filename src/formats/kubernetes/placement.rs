@@ -12,6 +12,8 @@
 //! An [`Editor`] collects the additions of one fix and renders one edit per mapping or sequence,
 //! so keys that go into the same place arrive together and in the order given.
 
+use std::cell::Cell;
+
 use super::model::Manifest;
 use super::yaml::{NodeId, NodeKind, ScalarStyle};
 use crate::edit::Edit;
@@ -190,7 +192,7 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Renders every addition into edits.
     pub fn finish(self) -> Vec<Edit> {
-        let render = Renderer { manifest: self.manifest };
+        let render = Renderer { manifest: self.manifest, colon: Cell::new(": "), comma: Cell::new(", ") };
         let mut edits = self.replacements;
         for (map, entries) in &self.inserts {
             edits.extend(render.insert_into_mapping(*map, entries));
@@ -210,6 +212,10 @@ impl<'m, 'a> Editor<'m, 'a> {
 
 struct Renderer<'m, 'a> {
     manifest: &'m Manifest<'a>,
+    /// Separators of flow text: `": "` and `", "` unless the target collection is written
+    /// without spaces (minified JSON).
+    colon: Cell<&'static str>,
+    comma: Cell<&'static str>,
 }
 
 impl Renderer<'_, '_> {
@@ -287,14 +293,16 @@ impl Renderer<'_, '_> {
             NewValue::Map(entries) if entries.is_empty() => "{}".to_string(),
             NewValue::Map(entries) => {
                 let inner: Vec<String> =
-                    entries.iter().map(|(k, v)| format!("{}: {}", key_text(k, quote_keys), self.inline(v, quote, quote_keys))).collect();
-                format!("{{{}}}", inner.join(", "))
+                    entries.iter().map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys))).collect();
+                format!("{{{}}}", inner.join(self.comma.get()))
             }
             NewValue::FlowList(items) => {
                 let q = quote.unwrap_or(self.manifest.style.quote);
-                format!("[{}]", items.iter().map(|item| quoted(item, q)).collect::<Vec<_>>().join(", "))
+                format!("[{}]", items.iter().map(|item| quoted(item, q)).collect::<Vec<_>>().join(self.comma.get()))
             }
-            NewValue::List(items) => format!("[{}]", items.iter().map(|item| self.inline(item, quote, quote_keys)).collect::<Vec<_>>().join(", ")),
+            NewValue::List(items) => {
+                format!("[{}]", items.iter().map(|item| self.inline(item, quote, quote_keys)).collect::<Vec<_>>().join(self.comma.get()))
+            }
             NewValue::FlowItem(item) => quoted(item, quote.unwrap_or(self.manifest.style.quote)),
             NewValue::Raw(text) => text.clone(),
             scalar => self.scalar(scalar, quote),
@@ -309,7 +317,7 @@ impl Renderer<'_, '_> {
             NewValue::Map(entries) if !entries.is_empty() => {
                 let parts: Vec<String> = entries
                     .iter()
-                    .map(|(k, v)| format!("{inner}{}: {}", key_text(k, quote_keys), self.pretty(v, &inner, quote, quote_keys)))
+                    .map(|(k, v)| format!("{inner}{}{}{}", key_text(k, quote_keys), self.colon.get(), self.pretty(v, &inner, quote, quote_keys)))
                     .collect();
                 format!("{{{nl}{}{nl}{indent}}}", parts.join(&format!(",{nl}")))
             }
@@ -421,11 +429,16 @@ impl Renderer<'_, '_> {
         let tree = &self.manifest.tree;
         let node = tree.node(map);
         let quote_keys = self.keys_quoted(map);
+        // A flow mapping with quoted keys is written like JSON, strings quoted as well.
+        let quote = quote.or(quote_keys.then_some('"'));
         let existing = tree.entries(map);
+        self.copy_separators(map);
         let Some(&(last_key, last_value)) = existing.last() else {
-            let inner: Vec<String> =
-                entries.iter().map(|(k, v)| format!("{}: {}", key_text(k, quote_keys), self.inline(v, quote, quote_keys))).collect();
-            return Edit::insert(node.span.start + 1, inner.join(", "));
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
+                .collect();
+            return Edit::insert(node.span.start + 1, inner.join(self.comma.get()));
         };
         let end = self.end_of(last_key).max(self.end_of(last_value));
         let key_node = tree.node(last_key);
@@ -436,11 +449,15 @@ impl Renderer<'_, '_> {
             let nl = self.nl();
             entries
                 .iter()
-                .map(|(k, v)| format!(",{nl}{indent}{}: {}", key_text(k, quote_keys), self.pretty(v, &indent, quote, quote_keys)))
+                .map(|(k, v)| format!(",{nl}{indent}{}{}{}", key_text(k, quote_keys), self.colon.get(), self.pretty(v, &indent, quote, quote_keys)))
                 .collect()
         } else {
-            entries.iter().map(|(k, v)| format!(", {}: {}", key_text(k, quote_keys), self.inline(v, quote, quote_keys))).collect()
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}{}{}{}", self.comma.get(), key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
+                .collect()
         };
+        self.reset_separators();
         Edit::insert(end, text)
     }
 
@@ -451,10 +468,14 @@ impl Renderer<'_, '_> {
         let first_map = existing.iter().map(|&i| tree.resolve(i)).find(|&i| tree.is_mapping(i));
         let quote = first_map.and_then(|m| self.value_quote(m));
         if tree.is_flow(seq) {
+            self.copy_separators(seq);
             let quote_keys = first_map.is_some_and(|m| self.keys_quoted(m)) || self.manifest.style.json;
+            let quote = quote.or(quote_keys.then_some('"'));
             let Some(&last) = existing.last() else {
                 let inner: Vec<String> = items.iter().map(|item| self.inline(item, quote, quote_keys)).collect();
-                return Edit::insert(node.span.start + 1, inner.join(", "));
+                let text = inner.join(self.comma.get());
+                self.reset_separators();
+                return Edit::insert(node.span.start + 1, text);
             };
             let last_node = tree.node(last);
             let source = self.manifest.source;
@@ -464,8 +485,9 @@ impl Renderer<'_, '_> {
                 let nl = self.nl();
                 items.iter().map(|item| format!(",{nl}{indent}{}", self.pretty(item, &indent, quote, quote_keys))).collect()
             } else {
-                items.iter().map(|item| format!(", {}", self.inline(item, quote, quote_keys))).collect()
+                items.iter().map(|item| format!("{}{}", self.comma.get(), self.inline(item, quote, quote_keys))).collect()
             };
+            self.reset_separators();
             return Edit::insert(last_node.span.end, text);
         }
         let item_offset = existing
@@ -481,12 +503,45 @@ impl Renderer<'_, '_> {
         self.lines_after(end, &lines)
     }
 
+    /// Copies the separators of flow collection `node`: a collection written without a space
+    /// after its first `:` or `,` gets new text without one either.
+    fn copy_separators(&self, node: NodeId) {
+        let tree = &self.manifest.tree;
+        let text = self.text();
+        let gap_after = |end: usize, marker: u8| {
+            let rest = &text.as_bytes()[end..];
+            let at = rest.iter().position(|&b| !matches!(b, b' ' | b'\t'))?;
+            (rest[at] == marker).then(|| rest.get(at + 1).is_some_and(|&b| b != b' ' && b != b'\n' && b != b'\r'))
+        };
+        let (colon_tight, comma_tight) = match &tree.node(node).kind {
+            NodeKind::Mapping { entries, .. } => (
+                entries.first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':')),
+                entries.first().and_then(|&(_, value)| gap_after(tree.node(value).span.end, b',')),
+            ),
+            NodeKind::Sequence { items, .. } => (None, items.first().and_then(|&item| gap_after(tree.node(item).span.end, b','))),
+            _ => (None, None),
+        };
+        // Inside a sequence, the separators of its first mapping item decide the colon.
+        let colon_tight = colon_tight.or_else(|| {
+            tree.items(node).iter().map(|&i| tree.resolve(i)).find(|&i| tree.is_mapping(i)).and_then(|m| {
+                tree.entries(m).first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':'))
+            })
+        });
+        // A collection with one entry shows no comma: a tight colon suggests tight commas.
+        let comma_tight = comma_tight.or(colon_tight);
+        self.colon.set(if colon_tight == Some(true) { ":" } else { ": " });
+        self.comma.set(if comma_tight == Some(true) { "," } else { ", " });
+    }
+
+    fn reset_separators(&self) {
+        self.colon.set(": ");
+        self.comma.set(", ");
+    }
+
     fn fill_null(&self, key: NodeId, value: NodeId, new: &NewValue) -> Vec<Edit> {
         let tree = &self.manifest.tree;
         let value_node = tree.node(value);
-        let parent_flow = tree.nodes.iter().enumerate().any(|(id, node)| {
-            matches!(&node.kind, NodeKind::Mapping { entries, flow: true } if entries.iter().any(|&(k, _)| k == key)) && id != value
-        });
+        let parent_flow = tree.node(key).parent.is_some_and(|parent| tree.is_flow(parent));
         if parent_flow {
             let quote_keys = self.manifest.style.json;
             let quote = quote_keys.then_some('"');

@@ -52,6 +52,8 @@ pub struct Node {
     pub col: usize,
     /// The anchor id yaml-rust2 gave the node, when it carries `&name`.
     pub anchor: Option<usize>,
+    /// The collection that contains the node; `None` for a document's root.
+    pub parent: Option<NodeId>,
 }
 
 /// One YAML document of the stream.
@@ -67,6 +69,8 @@ pub struct Tree {
     pub documents: Vec<Document>,
     /// Alias nodes, by the anchor id they refer to.
     pub aliases: HashMap<usize, Vec<NodeId>>,
+    /// Nodes that carry an anchor, in event order.
+    pub anchored: Vec<NodeId>,
 }
 
 impl Tree {
@@ -256,7 +260,10 @@ impl MarkedEventReceiver for Builder<'_> {
 
 impl Builder<'_> {
     fn push_node(&mut self, kind: NodeKind, span: Range<usize>, line: usize, col: usize, anchor: Option<usize>) -> NodeId {
-        self.tree.nodes.push(Node { kind, span, line, col, anchor });
+        let parent = self.stack.last().map(|frame| match frame {
+            Frame::Mapping { id, .. } | Frame::Sequence { id } => *id,
+        });
+        self.tree.nodes.push(Node { kind, span, line, col, anchor, parent });
         self.tree.nodes.len() - 1
     }
 
@@ -318,6 +325,7 @@ impl Builder<'_> {
     fn remember_anchor(&mut self, id: NodeId, anchor: usize) {
         if anchor > 0 {
             self.tree.nodes[id].anchor = Some(anchor);
+            self.tree.anchored.push(id);
             self.anchors.insert(anchor, id);
         }
     }
@@ -468,23 +476,17 @@ fn alias_name(text: &str, offset: usize) -> String {
 /// line break (trailing spaces, the break, the next line's indentation), the value has one space
 /// or line feeds.
 fn plain_end(text: &str, start: usize, value: &str) -> usize {
-    let source: Vec<(usize, char)> = text[start..].char_indices().map(|(i, c)| (start + i, c)).collect();
-    let wanted: Vec<char> = value.chars().collect();
-    let (mut s, mut v) = (0, 0);
+    let mut source = text[start..].char_indices().map(|(i, c)| (start + i, c)).peekable();
+    let mut wanted = value.chars().peekable();
     let mut end = start;
-    while v < wanted.len() && s < source.len() {
-        let (at, c) = source[s];
-        if c == wanted[v] {
-            s += 1;
-            v += 1;
+    while let (Some(&want), Some(&(at, c))) = (wanted.peek(), source.peek()) {
+        if c == want {
+            source.next();
+            wanted.next();
             end = at + c.len_utf8();
         } else if c.is_whitespace() {
-            while s < source.len() && source[s].1.is_whitespace() {
-                s += 1;
-            }
-            while v < wanted.len() && (wanted[v] == ' ' || wanted[v] == '\n') {
-                v += 1;
-            }
+            while source.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
+            while wanted.next_if(|&w| w == ' ' || w == '\n').is_some() {}
         } else {
             break;
         }
