@@ -107,7 +107,9 @@ fn json_tabs_and_minified_copied() {
     assert!(tabs.contains("\t\t\t\t\"securityContext\": {\n\t\t\t\t\t\"allowPrivilegeEscalation\": false,\n"), "{tabs}");
     serde_json::from_str::<serde_json::Value>(&tabs).unwrap_or_else(|e| panic!("not JSON: {e}\n{tabs}"));
     let minified = snapshot("json_minified", "deploy/mini.json", &fixture("minified.json"), ALL_RULES_UID, FixMode::Unsafe, &[]);
-    assert!(!minified.contains(": ") && !minified.contains(", ") && !minified.contains('\n'), "{minified}");
+    assert!(!minified.contains(": "), "{minified}");
+    assert!(!minified.contains(", "), "{minified}");
+    assert!(!minified.contains('\n'), "{minified}");
     serde_json::from_str::<serde_json::Value>(&minified).unwrap_or_else(|e| panic!("not JSON: {e}\n{minified}"));
 }
 
@@ -164,7 +166,8 @@ fn helm_template_skipped() {
         let result = common::run(&format!("chart/templates/{name}"), &fixture(name), "", FixMode::Unsafe);
         let message = problems(&result);
         assert!(!result.has_error(), "{name}: {message}");
-        assert!(message.contains("Skip") && message.contains("Helm or other template"), "{name}: {message}");
+        assert!(message.contains("Skip"), "{name}: {message}");
+        assert!(message.contains("Helm or other template"), "{name}: {message}");
         assert!(result.fixed.is_none());
     }
 }
@@ -184,7 +187,9 @@ fn windows_pod_reported_only() {
     snapshot("windows_pod", "agents/windows.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
     let result = common::run("agents/windows.yaml", &text, ALL_RULES_UID, FixMode::Unsafe);
     let fixed = common::fixed_text(&result);
-    assert!(!fixed.contains("runAsUser") && !fixed.contains("seccompProfile") && !fixed.contains("capabilities"), "{fixed}");
+    for field in ["runAsUser", "seccompProfile", "capabilities", "allowPrivilegeEscalation", "readOnlyRootFilesystem"] {
+        assert!(!fixed.contains(field), "{field} added to a Windows pod:\n{fixed}");
+    }
     assert!(fixed.contains("automountServiceAccountToken: false"), "{fixed}");
     let rules: Vec<&str> = result.remaining.iter().map(|d| d.finding.rule).collect();
     for rule in ["K8S001", "K8S002", "K8S003", "K8S004", "K8S005"] {
@@ -243,9 +248,27 @@ fn service_account_object_fixed() {
     assert!(fixed.ends_with("  namespace: reports\nautomountServiceAccountToken: false\n"), "{fixed}");
     let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: read\nsubjects:\n- kind: ServiceAccount\n  name: report-reader\n  namespace: reports\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n";
     let bound = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("reports/binding.yaml", binding)]);
-    assert!(bound.fixed.is_none() && bound.remaining.is_empty(), "{:?}", bound.remaining);
+    assert!(bound.fixed.is_none(), "{:?}", bound.fixed);
+    assert!(bound.remaining.is_empty(), "{:?}", bound.remaining);
     let elsewhere = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("other/binding.yaml", binding)]);
     assert!(elsewhere.fixed.is_some(), "a binding in another directory counted");
+}
+
+#[test]
+fn binding_in_sibling_file_counts() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: backup\nsubjects:\n  - kind: ServiceAccount\n    name: backup-operator\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: snapshot-writer}\n";
+    let operator = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: operator\nspec:\n  serviceAccountName: backup-operator\n  containers:\n    - name: op\n      image: registry.example.internal/op:1\n";
+    let files = [("ops/binding.yaml", binding), ("ops/operator.yaml", operator)];
+    let project = common::project(&files);
+    let settings = common::settings("[rules]\nselect = [\"K8S006\"]\n", "ops/operator.yaml");
+    let format = cinch::formats::for_kind(cinch::rule::FileKind::Kubernetes);
+    // The binding file is checked first, so the directory's facts are computed while it is the
+    // current file; they must still count for the operator.
+    for (path, text) in files {
+        let source = cinch::source::SourceFile::new(path, text);
+        let result = cinch::engine::process(format, source, &settings, &project, FixMode::Unsafe);
+        assert!(result.fixed.is_none(), "{path} changed: {:?}", result.fixed);
+    }
 }
 
 #[test]
@@ -262,14 +285,16 @@ fn suppression_comment_honoured() {
 fn non_kubernetes_yaml_skipped() {
     let result = common::run("ci/workflow.yaml", &fixture("not_kubernetes.yaml"), "", FixMode::Unsafe);
     let message = problems(&result);
-    assert!(!result.has_error() && message.contains("not a Kubernetes manifest"), "{message}");
+    assert!(!result.has_error(), "{message}");
+    assert!(message.contains("not a Kubernetes manifest"), "{message}");
 }
 
 #[test]
 fn invalid_yaml_is_parse_error() {
     let result = common::run("broken/pod.yaml", &fixture("invalid.yaml"), "", FixMode::Unsafe);
     let message = problems(&result);
-    assert!(result.has_error() && message.contains("cannot parse"), "{message}");
+    assert!(result.has_error(), "{message}");
+    assert!(message.contains("cannot parse"), "{message}");
 }
 
 #[test]
@@ -407,10 +432,6 @@ fn compare(path: &str, at: &str, key: Option<&str>, before: &Yaml, after: &Yaml)
     }
 }
 
-#[allow(dead_code)]
-fn realworld_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/k8s")
-}
 
 
 // ---------------------------------------------------------------------------------------------
@@ -456,7 +477,8 @@ fn realworld_manifests_fix_cleanly() {
         if result.has_error() {
             // Only input that another YAML parser rejects too may fail, and never internally.
             let message = format!("{:?}", result.problems);
-            assert!(message.contains("cannot parse") && !message.contains("internal error"), "{path}: {message}");
+            assert!(message.contains("cannot parse"), "{path}: {message}");
+            assert!(!message.contains("internal error"), "{path}: {message}");
             assert!(YamlLoader::load_from_str(text).is_err(), "{path}: valid YAML was rejected: {message}");
             rejected += 1;
             continue;

@@ -89,7 +89,7 @@ impl Format for KubernetesFormat {
     }
 }
 
-/// Whether the tree shows unquoted template actions: `{{ x }}` parses as a flow mapping whose
+/// Returns whether the tree contains unquoted template actions: `{{ x }}` parses as a flow mapping whose
 /// key is another mapping, which no Kubernetes object contains.
 fn has_template_actions(tree: &Tree) -> bool {
     tree.nodes.iter().any(|node| match &node.kind {

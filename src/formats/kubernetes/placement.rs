@@ -1,8 +1,8 @@
 //! Where new keys and list items go, and how their text is written.
 //!
 //! A new key goes after the last entry of its mapping whose value is not a block sequence, so
-//! that it never lands below a long `containers:` or `volumeMounts:` list; when every entry is a
-//! block sequence it goes before the first one (above that entry's comments). A new key that
+//! that it never lands below a long `containers:` or `volumeMounts:` list. When every entry is a
+//! block sequence, it goes before the first one (above that entry's comments). A new key that
 //! holds a block sequence goes after the last entry, with the other lists. A new list item goes
 //! after the last item. New text copies the file: its indentation step, whether sequences
 //! are indented under their key, the distance from `-` to an item's first key, the quotes of
@@ -92,7 +92,7 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Ensures that the mapping reached from `map` through `path` has every key of `entries`,
     /// creating the mappings along the path that are missing. Keys that exist keep their value.
-    /// Fails with a message when a key on the path holds something other than a mapping.
+    /// Fails with a message when a key on the path has a value other than a mapping.
     pub fn ensure(&mut self, map: NodeId, path: &[&str], entries: Vec<(&str, NewValue)>) -> Result<(), String> {
         let tree = &self.manifest.tree;
         let entries: Vec<(String, NewValue)> = entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -253,7 +253,7 @@ impl Renderer<'_, '_> {
         Edit::insert(at, text)
     }
 
-    /// The quote that the string values of a mapping share, if they all use one.
+    /// Returns the quote that the string values of a mapping share, if they all use one.
     fn value_quote(&self, map: NodeId) -> Option<char> {
         let tree = &self.manifest.tree;
         if self.manifest.style.json {
@@ -607,8 +607,8 @@ fn quoted(text: &str, quote: char) -> String {
     }
 }
 
-/// Whether a plain scalar reads as something other than a string (a number, boolean or null),
-/// so that its lack of quotes says nothing about how strings are quoted.
+/// Returns whether a plain scalar reads as a number, boolean or null. Such a scalar has no
+/// quotes whatever the file's quoting habit is, so it is not counted.
 fn is_plain_literal(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "true" | "false" | "True" | "False" | "TRUE" | "FALSE") || value.parse::<f64>().is_ok()
 }

@@ -34,8 +34,8 @@ impl<'a> Rule<Manifest<'a>> for PodRunsAsRoot {
     }
 }
 
-/// Whether a `runAsUser` value names a user other than root (non-numeric values are left to
-/// the API server to judge).
+/// Returns whether a `runAsUser` value names a user other than root. Non-numeric values count as
+/// non-root because only the API server can judge them.
 fn is_non_root_user(value: Option<&str>) -> Option<bool> {
     let value = value?;
     Some(value.parse::<u64>().map_or(true, |uid| uid != 0))

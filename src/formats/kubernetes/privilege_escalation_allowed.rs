@@ -35,7 +35,7 @@ impl<'a> Rule<Manifest<'a>> for PrivilegeEscalationAllowed {
     }
 }
 
-/// Whether a container's `capabilities.add` lists `SYS_ADMIN` (with or without `CAP_`).
+/// Returns whether a container's `capabilities.add` lists `SYS_ADMIN` (with or without `CAP_`).
 pub(crate) fn adds_sys_admin(manifest: &Manifest, container: &Container) -> bool {
     let tree = &manifest.tree;
     let Some(added) = tree.path(container.node, &["securityContext", "capabilities", "add"]) else { return false };

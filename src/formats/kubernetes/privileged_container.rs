@@ -1,7 +1,7 @@
 //! K8S007 privileged-container: a container with `privileged: true`.
 //!
-//! A privileged container sees every device of the node and holds every capability; escaping to
-//! the host is a matter of mounting its disk. Some workloads (CNI plugins, CSI drivers, device
+//! A privileged container has access to every device of the node and every capability, so
+//! escaping to the host is a matter of mounting its disk. Some workloads (CNI plugins, CSI drivers, device
 //! plugins) need it, so the rule only reports.
 
 use crate::finding::Finding;

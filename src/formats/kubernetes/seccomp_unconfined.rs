@@ -2,9 +2,9 @@
 //!
 //! Without a profile, container runtimes under Kubernetes run containers `Unconfined`: every
 //! system call is open to a compromised process, including those used in kernel exploits. The
-//! runtime's default profile (`RuntimeDefault`) blocks the rarely needed dangerous calls and is
-//! what the `restricted` Pod Security Standard requires; the fix sets it at pod level, where
-//! every container inherits it.
+//! runtime's default profile (`RuntimeDefault`) blocks the rarely needed dangerous calls, and
+//! the `restricted` Pod Security Standard requires it. The fix sets it at pod level, where every
+//! container inherits it.
 
 use crate::edit::Applicability;
 use crate::finding::Finding;

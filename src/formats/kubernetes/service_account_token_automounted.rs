@@ -1,6 +1,6 @@
 //! K8S006 service-account-token-automounted: pods that get an API token they may not need.
 //!
-//! Unless told otherwise, the kubelet mounts a token for the pod's service account into every
+//! By default, the kubelet mounts a token for the pod's service account into every
 //! container. Anyone who takes over the process can then call the Kubernetes API with that
 //! account's permissions. Most applications never call the API, so the fix sets
 //! `automountServiceAccountToken: false` on pod specs and `ServiceAccount` objects. A workload
@@ -100,8 +100,8 @@ struct Account {
 }
 
 impl Account {
-    /// Whether this account is the one named `name` in `namespace`; an unknown namespace on
-    /// either side matches any.
+    /// Returns whether this account is the one named `name` in `namespace`. An unknown
+    /// namespace on either side matches any.
     fn matches(&self, name: &str, namespace: Option<&str>) -> bool {
         self.name == name && (self.namespace.is_none() || namespace.is_none() || self.namespace.as_deref() == namespace)
     }
@@ -114,7 +114,7 @@ struct Binding {
     label: String,
 }
 
-/// What the files of one directory say about service accounts.
+/// Service account facts collected from the manifests of one directory.
 #[derive(Debug, Default)]
 struct AccountFacts {
     bindings: Vec<Binding>,
@@ -153,8 +153,9 @@ fn collect_facts(manifest: &Manifest) -> AccountFacts {
 
 fn facts_of_directory(ctx: &RuleContext, dir: &Path) -> AccountFacts {
     let mut facts = AccountFacts::default();
-    for (path, file) in ctx.project.files_in_dir(dir) {
-        if file.kind != Some(FileKind::Kubernetes) || path == ctx.path {
+    for (_, file) in ctx.project.files_in_dir(dir) {
+        // The file being checked is read too: the cached facts serve every file of the directory.
+        if file.kind != Some(FileKind::Kubernetes) {
             continue;
         }
         let Ok(tree) = yaml::parse(&file.source) else { continue };

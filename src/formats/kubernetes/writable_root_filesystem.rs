@@ -6,7 +6,7 @@
 //! container's `volumeMounts` and the pod's `volumes`, under a name not already taken, unless
 //! `/tmp` is already mounted. Other paths an application writes to (caches, pid files, uploads)
 //! cannot be found in a manifest, so the fix needs review unless
-//! `kubernetes.read_only_root_filesystem = true` says the workloads are known to cope.
+//! `kubernetes.read_only_root_filesystem = true` declares that the workloads cope.
 
 use crate::edit::Applicability;
 use crate::finding::Finding;

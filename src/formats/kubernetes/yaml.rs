@@ -3,9 +3,9 @@
 //! yaml-rust2 0.13 reports only where each event starts, and its `Marker::index()` counts
 //! characters (it drifts from byte offsets after multi-byte text). Its line (1-based) and column
 //! (0-based, in characters) are reliable, so every position goes through the file's own line
-//! index. Ends are computed here: a quoted scalar ends at its closing quote, a plain scalar where
-//! its value runs out, a literal or folded scalar at its last content line, a flow collection at
-//! its closing bracket, and a block collection at the end of its last child. Trailing comments
+//! index. Ends are computed here. A quoted scalar ends at its closing quote and a plain scalar
+//! where its value runs out. A literal or folded scalar ends at its last content line, a flow
+//! collection at its closing bracket, and a block collection at the end of its last child. Trailing comments
 //! and blank lines after a block therefore belong to what follows, except in `|+` scalars, whose
 //! trailing blank lines are part of the value.
 
@@ -160,7 +160,7 @@ impl Tree {
         self.get(map, key).and_then(|value| self.scalar(value))
     }
 
-    /// Whether `value` is a null: empty, `~` or `null` in plain style.
+    /// Returns whether `value` is a null: empty, `~` or `null` in plain style.
     pub fn is_null(&self, id: NodeId) -> bool {
         match &self.nodes[self.resolve(id)].kind {
             NodeKind::Scalar { value, style: ScalarStyle::Plain } => matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"),
@@ -409,8 +409,8 @@ impl Builder<'_> {
         }
     }
 
-    /// yaml-rust2 puts an empty value where the next token starts; this moves it to just after
-    /// its key's `:` so that the mapping ends on the key's line.
+    /// Moves an empty value to just after its key's `:`, so that the mapping ends on the key's
+    /// line. yaml-rust2 puts an empty value where the next token starts.
     fn place_empty_value(&mut self, key: NodeId, value: NodeId) {
         let empty = matches!(&self.tree.nodes[value].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
         if !empty {
@@ -472,21 +472,21 @@ fn alias_name(text: &str, offset: usize) -> String {
 }
 
 /// Finds where a plain scalar whose parsed value is `value` ends, by walking the value and the
-/// text together. Inside a line the two agree character for character; where the text folds a
+/// text together. Inside a line the two agree character for character. Where the text folds a
 /// line break (trailing spaces, the break, the next line's indentation), the value has one space
-/// or line feeds.
+/// or line feeds instead.
 fn plain_end(text: &str, start: usize, value: &str) -> usize {
     let mut source = text[start..].char_indices().map(|(i, c)| (start + i, c)).peekable();
-    let mut wanted = value.chars().peekable();
+    let mut expected = value.chars().peekable();
     let mut end = start;
-    while let (Some(&want), Some(&(at, c))) = (wanted.peek(), source.peek()) {
+    while let (Some(&want), Some(&(at, c))) = (expected.peek(), source.peek()) {
         if c == want {
             source.next();
-            wanted.next();
+            expected.next();
             end = at + c.len_utf8();
         } else if c.is_whitespace() {
             while source.next_if(|&(_, c)| c.is_whitespace()).is_some() {}
-            while wanted.next_if(|&w| w == ' ' || w == '\n').is_some() {}
+            while expected.next_if(|&w| w == ' ' || w == '\n').is_some() {}
         } else {
             break;
         }
