@@ -236,6 +236,15 @@ fn null_security_context_filled() {
 }
 
 #[test]
+fn comments_stay_attached() {
+    let text = fixture("comments.yaml");
+    let fixed = snapshot("comments", "search/indexer.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("      automountServiceAccountToken: false\n      # The containers, in start order.\n      containers:\n"), "{fixed}");
+    assert!(fixed.contains("            readOnlyRootFilesystem: true\n            # runAsUser: 1000 is set by the image\n"), "{fixed}");
+    assert!(fixed.ends_with("          emptyDir: {}\n\n      # Volumes follow.\n"), "{fixed}");
+}
+
+#[test]
 fn merge_key_containers() {
     let text = fixture("merge_keys.yaml");
     snapshot("merge_keys", "workers/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
