@@ -507,6 +507,17 @@ fn realworld_manifests_fix_cleanly() {
         }
         results.push(result);
     }
+    // A safe-only run must keep the same guarantees on the same files.
+    for result in &results {
+        let path = result.path.to_string_lossy().to_string();
+        let text = &result.original.as_ref().expect("original kept").text;
+        let safe = common::run_in(&path, text, "", FixMode::Safe, &others);
+        assert!(!safe.has_error(), "{path}: {:?}", safe.problems);
+        let fixed = common::fixed_text(&safe);
+        assert_only_additions(&path, text, &fixed);
+        let second = common::run_in(&path, &fixed, "", FixMode::Safe, &others);
+        assert!(second.fixed.is_none(), "{path}: a second safe run changed the file");
+    }
     println!(
         "real manifests: {} files, {skipped} skipped, {rejected} rejected as invalid, {findings} findings, {fixed_findings} fixed, {changed} files changed",
         files.len()
