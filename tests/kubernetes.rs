@@ -245,6 +245,18 @@ fn comments_stay_attached() {
 }
 
 #[test]
+fn pod_level_container_fields_ignored() {
+    let text = fixture("pod_level_container_fields.yaml");
+    let fixed = snapshot("pod_level_container_fields", "misplaced/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("      securityContext:\n        allowPrivilegeEscalation: false\n"), "{fixed}");
+    let checked = common::run("misplaced/pod.yaml", &text, ALL_RULES_UID, FixMode::None);
+    for rule in ["K8S003", "K8S004", "K8S005"] {
+        let finding = checked.remaining.iter().find(|d| d.finding.rule == rule).unwrap_or_else(|| panic!("{rule} missing"));
+        assert!(finding.finding.notes.iter().any(|n| n.contains("exists only on containers")), "{rule}: {:?}", finding.finding.notes);
+    }
+}
+
+#[test]
 fn merge_key_containers() {
     let text = fixture("merge_keys.yaml");
     snapshot("merge_keys", "workers/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);

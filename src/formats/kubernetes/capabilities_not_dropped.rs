@@ -46,6 +46,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
     }
     let label = manifest.container_label(pod, container);
     let finding = Finding::new(ID, container.position.clone(), format!("{label} does not drop all Linux capabilities"));
+    let finding = manifest.note_misplaced(pod, "capabilities", finding);
     if pod.windows {
         return Some(finding.with_note(WINDOWS_NOTE));
     }

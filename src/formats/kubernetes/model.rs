@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::yaml::{NodeId, NodeKind, ScalarStyle, Tree};
+use crate::finding::Finding;
 use crate::source::SourceFile;
 
 /// One object: a document's root mapping with `apiVersion` and `kind`, or an item of a `List`.
@@ -137,6 +138,17 @@ impl<'a> Manifest<'a> {
 
     pub fn pod_setting(&self, pod: &PodSpec, key: &str) -> Option<NodeId> {
         self.tree.path(pod.node, &["securityContext", key])
+    }
+
+    /// Adds a note to `finding` when the pod-level `securityContext` sets `key`, which exists
+    /// only on containers: the API server drops or rejects it there.
+    pub fn note_misplaced(&self, pod: &PodSpec, key: &str, finding: Finding) -> Finding {
+        if self.pod_setting(pod, key).is_none() {
+            return finding;
+        }
+        finding.with_note(format!(
+            "the pod-level securityContext sets `{key}`, which exists only on containers and has no effect there"
+        ))
     }
 
     /// Returns a boolean setting's value when it is written as a YAML boolean.

@@ -384,6 +384,10 @@ impl Renderer<'_, '_> {
         let (lists, others): (Vec<&(String, NewValue)>, Vec<&(String, NewValue)>) =
             entries.iter().partition(|(_, value)| matches!(value, NewValue::List(items) if !items.is_empty()));
         let existing = tree.entries(map);
+        let Some(last) = existing.last() else {
+            // A block mapping always has an entry; an empty one gets no edit rather than a guess.
+            return Vec::new();
+        };
         let entry_end = |&(key, value): &(NodeId, NodeId)| self.end_of(key).max(self.end_of(value));
         let mut edits = Vec::new();
         if !others.is_empty() {
@@ -397,7 +401,6 @@ impl Renderer<'_, '_> {
         }
         if !lists.is_empty() {
             // New block sequences go last, after the lists that are already there.
-            let last = existing.last().expect("a block mapping has an entry");
             edits.push(self.lines_after(entry_end(last), &render(&lists)));
         }
         edits

@@ -71,6 +71,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         return Some(with_editor_fix(finding, manifest, Ok(editor), Applicability::Review));
     }
     let finding = Finding::new(ID, container.position.clone(), format!("{label} does not set `allowPrivilegeEscalation: false`"));
+    let finding = manifest.note_misplaced(pod, "allowPrivilegeEscalation", finding);
     if pod.windows {
         return Some(finding.with_note(WINDOWS_NOTE));
     }

@@ -87,7 +87,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container, ap
         (Some(node), Some(false)) => (manifest.range(node), format!("{label} has a writable root filesystem (`readOnlyRootFilesystem: false`)")),
         _ => (container.position.clone(), format!("{label} has a writable root filesystem")),
     };
-    let finding = Finding::new(ID, range, message);
+    let finding = manifest.note_misplaced(pod, "readOnlyRootFilesystem", Finding::new(ID, range, message));
     if pod.windows {
         return Some(finding.with_note(WINDOWS_NOTE));
     }
