@@ -257,6 +257,14 @@ fn pod_level_container_fields_ignored() {
 }
 
 #[test]
+fn lists_only_containers() {
+    let text = fixture("lists_only.yaml");
+    let fixed = snapshot("lists_only", "lists/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  containers:\n  - securityContext:\n      allowPrivilegeEscalation: false\n"), "{fixed}");
+    assert!(fixed.contains("    envFrom:\n      - configMapRef: {name: shared}\n    volumeMounts:\n      - name: tmp\n"), "{fixed}");
+}
+
+#[test]
 fn merge_key_containers() {
     let text = fixture("merge_keys.yaml");
     snapshot("merge_keys", "workers/pod.yaml", &text, ALL_RULES_UID, FixMode::Unsafe, &[]);
@@ -610,12 +618,24 @@ fn damaged_fixtures_never_fail_internally() {
         let text = fixture(&name);
         let path = format!("damaged/{name}");
         let cuts: Vec<usize> = (0..text.len()).step_by(11).filter(|&at| text.is_char_boundary(at)).collect();
+        let mut variants: Vec<(String, String)> = Vec::new();
         for &cut in &cuts {
-            for variant in [text[..cut].to_string(), format!("{}{}", &text[..cut], &text[(cut + 5).min(text.len())..])] {
-                let result = common::run(&path, &variant, UID_CONFIG, FixMode::Unsafe);
-                let message = format!("{:?}", result.problems);
-                assert!(!message.contains("internal error"), "{name} cut at {cut}: {message}\n{variant}");
-            }
+            variants.push((format!("cut at {cut}"), text[..cut].to_string()));
+            variants.push((format!("5 bytes gone at {cut}"), format!("{}{}", &text[..cut], &text[(cut + 5).min(text.len())..])));
+        }
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for index in 0..lines.len() {
+            let without: String = lines.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, l)| *l).collect();
+            variants.push((format!("line {index} gone"), without));
+            let indented: String = lines.iter().enumerate().map(|(i, l)| if i == index { format!("  {l}") } else { l.to_string() }).collect();
+            variants.push((format!("line {index} indented"), indented));
+            let doubled: String = lines.iter().enumerate().map(|(i, l)| if i == index { format!("{l}{l}") } else { l.to_string() }).collect();
+            variants.push((format!("line {index} doubled"), doubled));
+        }
+        for (label, variant) in variants {
+            let result = common::run(&path, &variant, UID_CONFIG, FixMode::Unsafe);
+            let message = format!("{:?}", result.problems);
+            assert!(!message.contains("internal error"), "{name} {label}: {message}\n{variant}");
         }
     }
 }

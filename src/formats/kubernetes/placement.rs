@@ -192,7 +192,7 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Renders every addition into edits.
     pub fn finish(self) -> Vec<Edit> {
-        let render = Renderer { manifest: self.manifest, colon: Cell::new(": "), comma: Cell::new(", ") };
+        let render = Renderer { manifest: self.manifest, colon: Cell::new(": "), comma: Cell::new(", "), sequence_offset: Cell::new(None) };
         let mut edits = self.replacements;
         for (map, entries) in &self.inserts {
             edits.extend(render.insert_into_mapping(*map, entries));
@@ -216,6 +216,9 @@ struct Renderer<'m, 'a> {
     /// without spaces (minified JSON).
     colon: Cell<&'static str>,
     comma: Cell<&'static str>,
+    /// Indentation of a new block sequence under its key, when the target mapping's own lists
+    /// show one; the file's most common offset otherwise.
+    sequence_offset: Cell<Option<usize>>,
 }
 
 impl Renderer<'_, '_> {
@@ -342,8 +345,9 @@ impl Renderer<'_, '_> {
             }
             NewValue::List(items) if !items.is_empty() => {
                 out.push(format!("{indent}{key}:"));
+                let offset = self.sequence_offset.get().unwrap_or(style.sequence_offset);
                 for item in items {
-                    self.item_lines(col + style.sequence_offset, style.item_offset, item, quote, out);
+                    self.item_lines(col + offset, style.item_offset, item, quote, out);
                 }
             }
             other => out.push(format!("{indent}{key}: {}", self.inline(other, quote, false))),
@@ -381,6 +385,12 @@ impl Renderer<'_, '_> {
             }
             lines
         };
+        let sibling_offset = tree.entries(map).iter().find_map(|&(key, value)| {
+            let (key, value) = (tree.node(key), tree.node(value));
+            let block_list = matches!(value.kind, NodeKind::Sequence { flow: false, .. });
+            (block_list && value.line > key.line && value.col >= key.col).then(|| value.col - key.col)
+        });
+        self.sequence_offset.set(sibling_offset);
         let (lists, others): (Vec<&(String, NewValue)>, Vec<&(String, NewValue)>) =
             entries.iter().partition(|(_, value)| matches!(value, NewValue::List(items) if !items.is_empty()));
         let existing = tree.entries(map);
@@ -403,6 +413,7 @@ impl Renderer<'_, '_> {
             // New block sequences go last, after the lists that are already there.
             edits.push(self.lines_after(entry_end(last), &render(&lists)));
         }
+        self.sequence_offset.set(None);
         edits
     }
 

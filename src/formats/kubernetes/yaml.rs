@@ -395,6 +395,7 @@ impl Builder<'_> {
             }
             Some(Frame::Sequence { id: seq }) => {
                 let seq = *seq;
+                self.place_empty_item(seq, id);
                 if let NodeKind::Sequence { items, .. } = &mut self.tree.nodes[seq].kind {
                     items.push(id);
                 }
@@ -429,6 +430,40 @@ impl Builder<'_> {
         let line = self.source.line_index(at);
         let col = self.source.text[self.source.line_start(line)..at].chars().count();
         let node = &mut self.tree.nodes[value];
+        node.span = at..at;
+        node.line = line;
+        node.col = col;
+    }
+
+    /// Moves an empty block sequence item (a bare `-`) to just after its dash. yaml-rust2 puts it
+    /// where the next token starts, which can be the next key of an enclosing mapping.
+    fn place_empty_item(&mut self, seq: NodeId, item: NodeId) {
+        let empty = matches!(&self.tree.nodes[item].kind, NodeKind::Scalar { value, style: ScalarStyle::Plain } if value.is_empty());
+        if !empty || self.tree.is_flow(seq) {
+            return;
+        }
+        let source = self.source;
+        let text = source.text.as_bytes();
+        let dash = match self.tree.items(seq).last() {
+            None => Some(self.tree.nodes[seq].span.start),
+            Some(&previous) => {
+                // Later items start on a line of their own, after blank and comment lines.
+                let first_line = source.line_index(self.tree.nodes[previous].span.end) + 1;
+                (first_line..source.line_count()).find_map(|line| {
+                    let content = source.line_text(line).trim_start_matches([' ', '\t']);
+                    if content.is_empty() || content.starts_with('#') {
+                        return None;
+                    }
+                    let at = source.line_content_end(line) - content.len();
+                    Some((text.get(at) == Some(&b'-')).then_some(at))
+                }).flatten()
+            }
+        };
+        let Some(dash) = dash.filter(|&at| text.get(at) == Some(&b'-')) else { return };
+        let at = dash + 1;
+        let line = source.line_index(at);
+        let col = source.text[source.line_start(line)..at].chars().count();
+        let node = &mut self.tree.nodes[item];
         node.span = at..at;
         node.line = line;
         node.col = col;
@@ -708,6 +743,14 @@ mod tests {
         let error = parse(&SourceFile::new("t.yaml", "a: 1\nb: 2\na: 3\n")).unwrap_err();
         assert_eq!(error.offset, Some(10));
         assert!(error.message.contains("duplicate key `a`"), "{}", error.message);
+    }
+
+    #[test]
+    fn empty_item_sits_after_dash() {
+        let (source, tree) = tree("a:\n  - x\n  # note\n  -\nb: 1\n");
+        let root = tree.documents[0].root.unwrap();
+        let a = tree.get(root, "a").unwrap();
+        assert_eq!(span_text(&source, &tree, a), "- x\n  # note\n  -");
     }
 
     #[test]
