@@ -301,6 +301,17 @@ fn binding_in_sibling_file_counts() {
 }
 
 #[test]
+fn binding_by_user_name_counts() {
+    let text = fixture("service_account.yaml");
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: read\nsubjects:\n- kind: User\n  name: system:serviceaccount:reports:report-reader\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n";
+    let bound = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("reports/binding.yaml", binding)]);
+    assert!(bound.fixed.is_none(), "{:?}", bound.fixed);
+    let other_namespace = binding.replace(":reports:", ":billing:");
+    let unbound = common::run_in("reports/sa.yaml", &text, "", FixMode::Unsafe, &[("reports/binding.yaml", &other_namespace)]);
+    assert!(unbound.fixed.is_some(), "a binding in another namespace counted");
+}
+
+#[test]
 fn suppression_comment_honoured() {
     let text = fixture("suppressed.yaml");
     let result = common::run("legacy/pod.yaml", &text, "", FixMode::Unsafe);

@@ -131,15 +131,25 @@ fn collect_facts(manifest: &Manifest) -> AccountFacts {
             let Some(subjects) = tree.get(object.node, "subjects") else { continue };
             for &subject in tree.items(subjects) {
                 let subject = tree.resolve(subject);
-                if tree.get_str(subject, "kind") != Some("ServiceAccount") {
-                    continue;
-                }
                 let Some(name) = tree.get_str(subject, "name") else { continue };
-                let namespace = tree.get_str(subject, "namespace").map(str::to_string).or_else(|| {
-                    // A RoleBinding's subjects default to the binding's own namespace.
-                    (object.kind == "RoleBinding").then(|| object.namespace.clone()).flatten()
-                });
-                facts.bindings.push(Binding { account: Account { name: name.to_string(), namespace }, label: object.label() });
+                let account = match tree.get_str(subject, "kind") {
+                    Some("ServiceAccount") => {
+                        let namespace = tree.get_str(subject, "namespace").map(str::to_string).or_else(|| {
+                            // A RoleBinding's subjects default to the binding's own namespace.
+                            (object.kind == "RoleBinding").then(|| object.namespace.clone()).flatten()
+                        });
+                        Account { name: name.to_string(), namespace }
+                    }
+                    // The API server authenticates a service account as the user
+                    // `system:serviceaccount:<namespace>:<name>`.
+                    Some("User") => {
+                        let Some(rest) = name.strip_prefix("system:serviceaccount:") else { continue };
+                        let Some((namespace, account)) = rest.split_once(':') else { continue };
+                        Account { name: account.to_string(), namespace: Some(namespace.to_string()) }
+                    }
+                    _ => continue,
+                };
+                facts.bindings.push(Binding { account, label: object.label() });
             }
         } else if is_service_account(object) {
             let automount = manifest.bool_value(tree.get(object.node, "automountServiceAccountToken"));
