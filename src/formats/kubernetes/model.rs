@@ -126,6 +126,16 @@ impl<'a> Manifest<'a> {
         self.tree.node(node).span.clone()
     }
 
+    /// `Pod \`web\``, or `the pod of Deployment \`shop\`` for a pod template, for messages.
+    pub fn pod_label(&self, pod: &PodSpec) -> String {
+        let object = self.object(pod);
+        if object.kind == "Pod" {
+            object.label()
+        } else {
+            format!("the pod of {}", object.label())
+        }
+    }
+
     /// `container \`web\` of Deployment \`shop\``, for messages.
     pub fn container_label(&self, pod: &PodSpec, container: &Container) -> String {
         format!("{} `{}` of {}", container.kind.noun(), container.name, self.object(pod).label())

@@ -47,7 +47,7 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &m
     let mut explicit_root = false;
 
     // Explicit root settings, at pod level and in every container.
-    let mut scopes: Vec<(String, Option<NodeId>)> = vec![(format!("the pod of {}", manifest.object(pod).label()), tree.get(pod.node, "securityContext"))];
+    let mut scopes: Vec<(String, Option<NodeId>)> = vec![(manifest.pod_label(pod), tree.get(pod.node, "securityContext"))];
     for container in &pod.containers {
         scopes.push((manifest.container_label(pod, container), tree.get(container.node, "securityContext")));
     }
@@ -113,11 +113,10 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &m
         return;
     }
 
-    let object = manifest.object(pod);
     let finding = Finding::new(
         ID,
         manifest.range(pod.key),
-        format!("the pod of {} may run as root: no securityContext sets `runAsNonRoot: true` or a non-zero `runAsUser`", object.label()),
+        format!("{} may run as root: no securityContext sets `runAsNonRoot: true` or a non-zero `runAsUser`", manifest.pod_label(pod)),
     );
     if pod.windows {
         findings.push(finding.with_note(WINDOWS_NOTE).with_note(

@@ -40,7 +40,7 @@ fn profile_type(manifest: &Manifest, security_context: Option<NodeId>) -> Option
 fn check_pod(manifest: &Manifest, pod: &PodSpec, findings: &mut Vec<Finding>) {
     let tree = &manifest.tree;
     let pod_context = tree.get(pod.node, "securityContext");
-    let mut scopes: Vec<(String, Option<NodeId>)> = vec![(format!("the pod of {}", manifest.object(pod).label()), pod_context)];
+    let mut scopes: Vec<(String, Option<NodeId>)> = vec![(manifest.pod_label(pod), pod_context)];
     for container in &pod.containers {
         scopes.push((manifest.container_label(pod, container), tree.get(container.node, "securityContext")));
     }
@@ -71,7 +71,7 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, findings: &mut Vec<Finding>) {
     let finding = Finding::new(
         ID,
         manifest.range(pod.key),
-        format!("the pod of {} runs without a seccomp profile, so its containers can make any system call", manifest.object(pod).label()),
+        format!("{} runs without a seccomp profile, so its containers can make any system call", manifest.pod_label(pod)),
     );
     if pod.windows {
         findings.push(finding.with_note(WINDOWS_NOTE));

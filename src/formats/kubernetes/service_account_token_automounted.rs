@@ -54,7 +54,7 @@ impl<'a> Rule<Manifest<'a>> for ServiceAccountTokenAutomounted {
             if facts.without_token.iter().any(|a| a.matches(&account, namespace)) {
                 continue;
             }
-            let message = format!("the pod of {} mounts a token for the service account `{account}`", object.label());
+            let message = format!("{} mounts a token for the service account `{account}`", manifest.pod_label(pod));
             let finding = Finding::new(ID, manifest.range(pod.key), message);
             if let Some(binding) = facts.bindings.iter().find(|b| b.account.matches(&account, namespace)) {
                 findings.push(finding.with_note(format!(
