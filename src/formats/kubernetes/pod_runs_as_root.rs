@@ -126,10 +126,13 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &m
     }
     let explicit_uid = user.uid_is_explicit && !explicit_root;
     let applicability = if explicit_uid { Applicability::Safe } else { Applicability::Review };
-    let mut finding = finding.with_note(format!(
-        "the fix runs every container as UID {} and GID {}; the image must be able to run as that user and read its own files",
-        user.uid, user.gid
-    ));
+    let mut finding = finding;
+    if entries.iter().any(|(key, _)| matches!(*key, "runAsUser" | "runAsGroup")) {
+        finding = finding.with_note(format!(
+            "after the fix, containers without a runAsUser or runAsGroup of their own run as UID {} and GID {}, so their images must work as that user",
+            user.uid, user.gid
+        ));
+    }
     if !user.uid_is_explicit {
         finding = finding.with_note("set `user.uid` in cinch.toml to the UID your images are built for to make this fix safe");
     }
