@@ -1,12 +1,34 @@
-//! Kubernetes manifests.
+//! Kubernetes manifests: pod and container security settings and service account tokens.
+//!
+//! yaml-rust2's event parser builds a span-carrying tree ([`yaml`]); [`model`] finds the objects,
+//! pod specs and containers in it; [`placement`] turns additions into byte-range edits that copy
+//! the file's layout. Each rule lives in its own file.
 
 use std::path::Path;
 
+use crate::edit::{Applicability, Fix};
 use crate::finding::Finding;
-use crate::rule::{CheckError, CommentSyntax, FileKind, Format, RuleContext};
+use crate::rule::{run_rules, CheckError, CommentSyntax, FileKind, Format, Rule, RuleContext};
 use crate::source::SourceFile;
 
+mod capabilities_not_dropped;
+mod model;
+mod placement;
+mod pod_runs_as_root;
+mod privilege_escalation_allowed;
+mod privileged_container;
+mod seccomp_unconfined;
+mod service_account_token_automounted;
+mod writable_root_filesystem;
+pub(crate) mod yaml;
+
+use model::Manifest;
+use placement::Editor;
+use yaml::{NodeKind, Tree};
+
 pub struct KubernetesFormat;
+
+const TEMPLATE_SKIP: &str = "Helm or other template; cinch checks rendered manifests, so run it on the output of `helm template` (or your template tool) instead";
 
 impl Format for KubernetesFormat {
     fn kind(&self) -> FileKind {
@@ -14,19 +36,163 @@ impl Format for KubernetesFormat {
     }
 
     fn rule_ids(&self) -> Vec<&'static str> {
-        Vec::new()
+        vec!["K8S001", "K8S002", "K8S003", "K8S004", "K8S005", "K8S006", "K8S007"]
     }
 
     fn matches_path(&self, path: &Path) -> bool {
-        { let name = super::file_name(path); name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") }
+        let name = super::file_name(path);
+        name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json")
     }
 
-    fn comment_syntax(&self, _path: &Path) -> CommentSyntax {
-        CommentSyntax { line_prefixes: &["#"], trailing: true }
+    /// Accepts files with at least one document that has `apiVersion` and `kind`, and templates
+    /// (so that they get a skip message), and YAML that does not parse but names both keys (so
+    /// that the parse error is reported).
+    fn accepts(&self, source: &SourceFile) -> bool {
+        match yaml::parse(source) {
+            Ok(tree) => model::has_objects(&tree),
+            Err(_) => source.text.contains("{{") || (source.text.contains("apiVersion") && source.text.contains("kind")),
+        }
     }
 
-    fn check(&self, _source: &SourceFile, _ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
-        // TODO: parser and rules not written yet.
-        Ok(Vec::new())
+    fn comment_syntax(&self, path: &Path) -> CommentSyntax {
+        let json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        if json {
+            CommentSyntax { line_prefixes: &[], trailing: false }
+        } else {
+            CommentSyntax { line_prefixes: &["#"], trailing: true }
+        }
+    }
+
+    fn check(&self, source: &SourceFile, ctx: &RuleContext) -> Result<Vec<Finding>, CheckError> {
+        let tree = match yaml::parse(source) {
+            Ok(tree) => tree,
+            Err(_) if source.text.contains("{{") => return Err(CheckError::Skip(TEMPLATE_SKIP.to_string())),
+            Err(error) => return Err(CheckError::Parse(error)),
+        };
+        if source.text.contains("{{") && has_template_actions(&tree) {
+            return Err(CheckError::Skip(TEMPLATE_SKIP.to_string()));
+        }
+        if !model::has_objects(&tree) {
+            return Err(CheckError::Skip("not a Kubernetes manifest: no document has both `apiVersion` and `kind`".to_string()));
+        }
+        let manifest = Manifest::new(source, tree);
+        let rules: [&dyn Rule<Manifest<'_>>; 7] = [
+            &pod_runs_as_root::PodRunsAsRoot,
+            &seccomp_unconfined::SeccompUnconfined,
+            &privilege_escalation_allowed::PrivilegeEscalationAllowed,
+            &capabilities_not_dropped::CapabilitiesNotDropped,
+            &writable_root_filesystem::WritableRootFilesystem,
+            &service_account_token_automounted::ServiceAccountTokenAutomounted,
+            &privileged_container::PrivilegedContainer,
+        ];
+        run_rules(&rules, &manifest, ctx)
+    }
+}
+
+/// Returns whether the tree contains unquoted template actions: `{{ x }}` parses as a flow mapping whose
+/// key is another mapping, which no Kubernetes object contains.
+fn has_template_actions(tree: &Tree) -> bool {
+    tree.nodes.iter().any(|node| match &node.kind {
+        NodeKind::Mapping { entries, .. } => {
+            entries.iter().any(|&(key, _)| matches!(tree.node(key).kind, NodeKind::Mapping { .. } | NodeKind::Sequence { .. }))
+        }
+        _ => false,
+    })
+}
+
+/// Turns an editor's additions into a fix, with notes naming the aliases that share an edited
+/// anchored node. Returns no fix when there is nothing to add.
+pub(crate) fn build_fix(manifest: &Manifest, editor: Editor, applicability: Applicability) -> (Option<Fix>, Vec<String>) {
+    let notes = anchor_notes(manifest, &editor.targets);
+    let edits = editor.finish();
+    if edits.is_empty() {
+        return (None, notes);
+    }
+    (Some(Fix::new(edits, applicability)), notes)
+}
+
+/// Adds a fix built from `editor` to `finding`, or a note saying why there is none.
+pub(crate) fn with_editor_fix(
+    finding: Finding,
+    manifest: &Manifest,
+    editor: Result<Editor, String>,
+    applicability: Applicability,
+) -> Finding {
+    match editor {
+        Ok(editor) => {
+            let (fix, notes) = build_fix(manifest, editor, applicability);
+            let mut finding = finding;
+            for note in notes {
+                finding = finding.with_note(note);
+            }
+            match fix {
+                Some(fix) => finding.with_fix(fix),
+                None => finding,
+            }
+        }
+        Err(reason) => finding.with_note(format!("not fixed automatically: {reason}")),
+    }
+}
+
+fn anchor_notes(manifest: &Manifest, targets: &[yaml::NodeId]) -> Vec<String> {
+    let tree = &manifest.tree;
+    let mut anchors: Vec<usize> = Vec::new();
+    for &target in targets {
+        let span = tree.node(target).span.clone();
+        for &anchored in &tree.anchored {
+            let node = tree.node(anchored);
+            if let Some(anchor) = node.anchor {
+                if node.span.start <= span.start && span.end <= node.span.end && !anchors.contains(&anchor) {
+                    anchors.push(anchor);
+                }
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for anchor in anchors {
+        let Some(aliases) = tree.aliases.get(&anchor) else { continue };
+        let Some(&first) = aliases.first() else { continue };
+        let name = match &tree.node(first).kind {
+            NodeKind::Alias { name, .. } => name.clone(),
+            _ => continue,
+        };
+        let lines: Vec<String> = aliases.iter().map(|&alias| (tree.node(alias).line + 1).to_string()).collect();
+        let lines_text = if lines.len() == 1 { format!("line {}", lines[0]) } else { format!("lines {}", lines.join(", ")) };
+        notes.push(format!(
+            "the change goes into the node anchored as `&{name}`, so it also applies where `*{name}` is used ({lines_text})"
+        ));
+    }
+    notes
+}
+
+/// Settings that a Windows pod rejects; findings on Windows pods get this note instead of a fix.
+pub(crate) const WINDOWS_NOTE: &str =
+    "the pod runs on Windows, which rejects this Linux-only field; not fixed automatically";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_detected_in_valid_yaml() {
+        let source = SourceFile::new("t.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n");
+        let tree = yaml::parse(&source).unwrap();
+        assert!(has_template_actions(&tree));
+    }
+
+    #[test]
+    fn quoted_template_is_not_an_action() {
+        let source = SourceFile::new("t.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"{{ x }}\"\n");
+        let tree = yaml::parse(&source).unwrap();
+        assert!(!has_template_actions(&tree));
+    }
+
+    #[test]
+    fn accepts_only_objects() {
+        let format = KubernetesFormat;
+        assert!(format.accepts(&SourceFile::new("a.yaml", "apiVersion: v1\nkind: Pod\n")));
+        assert!(!format.accepts(&SourceFile::new("a.yaml", "name: ci\non: push\n")));
+        assert!(!format.accepts(&SourceFile::new("package.json", "{\"name\": \"x\"}\n")));
+        assert!(format.accepts(&SourceFile::new("a.yaml", "{{- if .Values.x }}\napiVersion: v1\n{{- end }}\n")));
     }
 }
