@@ -158,3 +158,178 @@ fn oversized_file_is_skipped_without_error() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("limits.max_file_size"), "{}", stderr(&output));
 }
+
+const ROOT_DOCKERFILE: &str = "FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"app\"]\n";
+
+#[test]
+fn findings_exit_one_and_exit_zero_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Dockerfile:1:1: DKR001 "), "{stdout}");
+    assert!(stdout.contains("1 more with --unsafe-fixes"), "{stdout}");
+    let output = cinch(&["check", "--exit-zero", "."], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn fixable_marker_follows_unsafe_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    let safe = String::from_utf8_lossy(&cinch(&["check", "."], dir.path()).stdout).into_owned();
+    assert!(!safe.contains("[*]"), "{safe}");
+    let unsafe_fixes = String::from_utf8_lossy(&cinch(&["check", "--unsafe-fixes", "."], dir.path()).stdout).into_owned();
+    assert!(unsafe_fixes.contains("DKR001 [*]"), "{unsafe_fixes}");
+}
+
+#[test]
+fn diff_exit_code_and_no_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["fix", "--diff", "--unsafe-fixes", "."], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let patch = String::from_utf8_lossy(&output.stdout);
+    assert!(patch.starts_with("diff --git a/Dockerfile b/Dockerfile\n"), "{patch}");
+    assert!(patch.contains("+USER 10001:10001"), "{patch}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), ROOT_DOCKERFILE, "--diff must not write");
+}
+
+#[test]
+fn fix_writes_and_second_run_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, ROOT_DOCKERFILE).unwrap();
+    let first = cinch(&["fix", "--unsafe-fixes", "."], dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let fixed = std::fs::read_to_string(&path).unwrap();
+    assert!(fixed.contains("USER 10001:10001\nCMD"), "{fixed}");
+    let second = cinch(&["fix", "--diff", "--unsafe-fixes", "."], dir.path());
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(second.stdout.is_empty());
+}
+
+#[test]
+fn safe_fix_leaves_review_fix_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["fix", "."], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), ROOT_DOCKERFILE);
+}
+
+#[test]
+fn stdin_fix_prints_fixed_text() {
+    let output = cinch_stdin(&["fix", "--unsafe-fixes", "--stdin-filename", "Dockerfile", "-"], ROOT_DOCKERFILE.as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("USER 10001:10001"), "{stdout}");
+}
+
+#[test]
+fn stdin_check_names_the_file() {
+    let output = cinch_stdin(&["check", "--stdin-filename", "build/Dockerfile", "-"], ROOT_DOCKERFILE.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("build/Dockerfile:1:1: DKR001"));
+}
+
+#[test]
+fn select_and_ignore_filter_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    assert_eq!(cinch(&["check", "--select", "PGH", "."], dir.path()).status.code(), Some(0));
+    assert_eq!(cinch(&["check", "--ignore", "DKR001", "."], dir.path()).status.code(), Some(0));
+    assert_eq!(cinch(&["check", "--select", "DKR", "."], dir.path()).status.code(), Some(1));
+}
+
+#[test]
+fn machine_formats_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    for format in ["json", "sarif"] {
+        let output = cinch(&["check", "--output-format", format, "."], dir.path());
+        assert_eq!(output.status.code(), Some(1));
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
+        let text = value.to_string();
+        assert!(text.contains("DKR001"), "{format}: {text}");
+    }
+    let github = cinch(&["check", "--output-format", "github", "."], dir.path());
+    let text = String::from_utf8_lossy(&github.stdout);
+    assert!(text.starts_with("::warning file=Dockerfile,line=1,col=1,"), "{text}");
+}
+
+#[test]
+fn rules_and_explain_list_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = String::from_utf8_lossy(&cinch(&["rules"], dir.path()).stdout).into_owned();
+    for (id, _) in cinch::formats::rule_ids() {
+        assert!(rules.contains(id), "`cinch rules` misses {id}");
+        let explain = cinch(&["explain", id], dir.path());
+        assert_eq!(explain.status.code(), Some(0), "explain {id}");
+        assert!(String::from_utf8_lossy(&explain.stdout).starts_with(id));
+    }
+}
+
+#[test]
+fn empty_and_comment_only_files_are_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        ("Dockerfile", ""),
+        ("pg_hba.conf", ""),
+        ("postgresql.conf", "# nothing\n"),
+        ("nginx/nginx.conf", "# nothing here\n"),
+        ("deploy.yaml", ""),
+        ("app.js", "// nothing\n"),
+        ("db/pg_hba.conf", "# only comments\n\n# more\n"),
+        ("other/Dockerfile", "# syntax=docker/dockerfile:1\n# a comment\n"),
+    ];
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(0), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&output.stdout), stderr(&output));
+}
+
+#[cfg(unix)]
+#[test]
+fn hard_linked_file_is_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, ROOT_DOCKERFILE).unwrap();
+    std::fs::hard_link(&path, dir.path().join("copy-of-dockerfile")).unwrap();
+    let output = cinch(&["fix", "--unsafe-fixes", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--allow-hardlinks"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), ROOT_DOCKERFILE);
+    let allowed = cinch(&["fix", "--unsafe-fixes", "--allow-hardlinks", "."], dir.path());
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    assert!(std::fs::read_to_string(&path).unwrap().contains("USER"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_file_is_read_but_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("real.Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    std::os::unix::fs::symlink("real.Dockerfile", dir.path().join("Dockerfile")).unwrap();
+    let output = cinch(&["fix", "--unsafe-fixes", "Dockerfile"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("symbolic link"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(dir.path().join("real.Dockerfile")).unwrap(), ROOT_DOCKERFILE);
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pg_hba.conf"), b"\xff\xfe").unwrap();
+    std::fs::create_dir(dir.path().join("svc")).unwrap();
+    std::fs::write(dir.path().join("svc/Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["fix", "--unsafe-fixes", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap().contains("USER"));
+}
