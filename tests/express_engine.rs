@@ -8,7 +8,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -79,13 +79,10 @@ impl Drop for NodeApp {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
-}
 
 /// Starts `script` with Node and waits until it accepts connections.
 fn start(script: &Path) -> NodeApp {
-    let port = free_port();
+    let port = common::free_port();
     let child = Command::new("node")
         .arg(script)
         .current_dir(node_dir())

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cinch::engine::FixMode;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -477,17 +477,6 @@ fn compare(path: &str, at: &str, key: Option<&str>, before: &Yaml, after: &Yaml)
 // ---------------------------------------------------------------------------------------------
 // Real manifests.
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("readable directory").map(|e| e.expect("entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 #[test]
 fn realworld_manifests_fix_cleanly() {
@@ -496,8 +485,7 @@ fn realworld_manifests_fix_cleanly() {
         println!("skipped: {} is missing", root.display());
         return;
     }
-    let mut paths = Vec::new();
-    collect_files(&root, &mut paths);
+    let paths = common::files_under(&root);
     let files: Vec<(String, String)> = paths
         .iter()
         .filter_map(|path| {

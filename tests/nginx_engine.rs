@@ -10,7 +10,7 @@ mod nginx_support;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -241,9 +241,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn start(nginx: &Path, prefix: &Prefix, conf: &Path, port: u16) -> Server {
     let p = prefix.path().display();
@@ -318,7 +315,7 @@ fn live_server_sends_headers() {
     // Before the fix the location with its own add_header sends none of the http level's, and
     // the Server header names the version.
     let prefix = Prefix::new();
-    let port = free_port();
+    let port = common::free_port();
     let conf = serve_config(&prefix, &original, port);
     {
         let _server = start(&nginx, &prefix, &conf, port);
@@ -329,7 +326,7 @@ fn live_server_sends_headers() {
     }
 
     let prefix = Prefix::new();
-    let port = free_port();
+    let port = common::free_port();
     let conf = serve_config(&prefix, &fixed, port);
     let _server = start(&nginx, &prefix, &conf, port);
     for path in ["/assets/app.css", "/assets/missing.css", "/"] {

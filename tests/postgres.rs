@@ -318,8 +318,7 @@ fn realworld_files() {
         eprintln!("skipping: {} is missing", root.display());
         return;
     }
-    let mut files = Vec::new();
-    collect_files(&root, &mut files);
+    let mut files = common::files_under(&root);
     // The Debian package's template and the file of the cluster it creates, when installed.
     for installed in ["/usr/share/postgresql/15/pg_hba.conf.sample", "/etc/postgresql/15/main/pg_hba.conf"] {
         if Path::new(installed).is_file() {
@@ -394,17 +393,6 @@ fn rule_docs_present() {
     }
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir).expect("readable directory").filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 #[test]
 fn examples_have_findings() {

@@ -37,9 +37,7 @@ struct Sample {
 /// Collects every fixture file that a format claims, under the name it is checked as.
 fn samples() -> Vec<Sample> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut files = Vec::new();
-    collect(&root, &mut files);
-    files.sort();
+    let files = common::files_under(&root);
     let mut samples = Vec::new();
     for path in files {
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
@@ -55,17 +53,6 @@ fn samples() -> Vec<Sample> {
     samples
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 /// Returns the file name a fixture is checked as: its own when a format claims it, otherwise the
 /// usual name of the format its folder holds (pg_hba fixtures have bare names).

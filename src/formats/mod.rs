@@ -1,7 +1,7 @@
 //! The formats cinch understands. Each module parses one kind of file losslessly and runs its
 //! rules; the engine reaches them only through [`Format`].
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::rule::{FileKind, Format};
 
@@ -68,4 +68,22 @@ pub(crate) fn has_dir(path: &Path, predicate: impl Fn(&str) -> bool) -> bool {
     path.parent()
         .map(|parent| parent.components().any(|c| c.as_os_str().to_str().is_some_and(&predicate)))
         .unwrap_or(false)
+}
+
+/// Returns `path` with `.` components removed and `..` applied lexically (without touching the
+/// file system), so that paths written in different ways compare equal.
+pub(crate) fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

@@ -16,8 +16,9 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+use crate::formats::normalize_path as normalize;
 use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
@@ -779,22 +780,6 @@ fn join_container_path(base: &str, path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Removes `.` components and resolves `..` where possible.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

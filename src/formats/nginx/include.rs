@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use globset::GlobBuilder;
 
+use crate::formats::normalize_path as normalize;
 use crate::context::ProjectContext;
 
 use super::parser::{self, Context, Directive, Parsed};
@@ -55,22 +56,6 @@ pub struct Included {
     pub unresolved: Vec<String>,
 }
 
-/// Returns `path` with `.` components removed and `..` applied lexically.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
 
 /// The walked files that nginx configuration may include, keyed by normalized path.
 struct FileIndex {
