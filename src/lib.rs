@@ -20,6 +20,7 @@ pub mod edit;
 pub mod engine;
 pub mod finding;
 pub mod formats;
+pub mod invariants;
 pub mod report;
 pub mod rule;
 pub mod source;

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    cinch_fuzz_support::check_parser("nginx.conf", data);
+    cinch::invariants::parser("nginx.conf", data);
 });

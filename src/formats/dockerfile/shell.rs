@@ -161,7 +161,9 @@ fn parse_options(args: &[String], syntax: &Syntax) -> Parsed {
         }
         let (option, inline) = match arg.split_once('=') {
             Some((option, value)) if arg.starts_with("--") => (option.to_string(), Some(value.to_string())),
-            _ if !arg.starts_with("--") && arg.len() > 2 && syntax.takes_value.contains(&&arg[..2]) => {
+            // `-u1000`: a short option with its value attached. The first two bytes must be one
+            // ASCII option letter after the dash, or slicing there would split a character.
+            _ if !arg.starts_with("--") && arg.len() > 2 && arg.is_char_boundary(2) && syntax.takes_value.contains(&&arg[..2]) => {
                 (arg[..2].to_string(), Some(arg[2..].to_string()))
             }
             _ => (arg.clone(), None),
@@ -293,6 +295,14 @@ pub fn privilege_drop(commands: &[Vec<String>]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn multibyte_short_option_does_not_panic() {
+        // Found by the pipeline fuzz target: `-ˌysN` has a two-byte character at byte 1.
+        let (users, _) = created_accounts(&commands("useradd -\u{2cc}ysN app"));
+        assert_eq!(users.len(), 1);
+    }
+
     use super::*;
 
     fn words(script: &str) -> Vec<Vec<String>> {
