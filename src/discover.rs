@@ -115,13 +115,22 @@ pub fn discover(roots: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
     }
 
     let mut discovery = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // One file named twice (`Dockerfile .`, `./Dockerfile`) is checked and written once: the first
+    // spelling in path order wins.
     discovery.targets.sort_by(|a, b| a.path.cmp(&b.path));
-    discovery.targets.dedup_by(|a, b| a.path == b.path);
+    let mut seen = std::collections::HashSet::new();
+    discovery.targets.retain(|target| seen.insert(identity(&target.path)));
     discovery.context_files.sort();
     discovery.context_files.dedup();
     discovery.errors.sort();
     discovery.skipped.sort();
     discovery
+}
+
+/// Returns what makes two paths the same file: the canonical path, or the path itself when it
+/// cannot be resolved.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {

@@ -212,6 +212,18 @@ impl SourceFile {
     }
 }
 
+/// Returns a path as messages and diffs show it: relative to the current directory when it is
+/// inside it, with `/` separators and no leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path),
+        _ => path,
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    let trimmed = text.trim_start_matches("./");
+    if trimmed.is_empty() { ".".to_string() } else { trimmed.to_string() }
+}
+
 /// Returns the bytes of `text` preceded by a UTF-8 BOM when `bom` is set.
 pub fn bytes_with_bom(text: &str, bom: bool) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(text.len() + 3);
