@@ -257,7 +257,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Whether rule `id` runs under these settings: selected by an id or prefix (`ALL` selects
+    /// Returns true when rule `id` runs under these settings: selected by an id or prefix (`ALL` selects
     /// everything) and not ignored by one.
     pub fn rule_enabled(&self, id: &str) -> bool {
         let matches = |pattern: &String| pattern == "ALL" || id.starts_with(pattern.as_str());
@@ -475,8 +475,8 @@ impl Config {
         Ok(Config { path: Some(path.to_path_buf()), base, top_rules: file.rules.clone(), overrides })
     }
 
-    /// Every rule pattern the file names, with the key it came from, for checking against the
-    /// registered rules.
+    /// Returns every rule pattern the file names, with the key it came from, for checking against
+    /// the registered rules.
     pub fn rule_patterns(&self) -> Vec<(String, String)> {
         let mut patterns: Vec<(String, String)> = Vec::new();
         let layers = self.top_rules.iter().map(|rules| ("rules".to_string(), rules)).chain(
@@ -492,7 +492,7 @@ impl Config {
         patterns
     }
 
-    /// The directory that relative globs in this config are matched against.
+    /// Returns the directory that relative globs in this config are matched against.
     pub fn root(&self) -> Option<&Path> {
         self.path.as_deref().and_then(Path::parent)
     }
@@ -515,7 +515,7 @@ impl Config {
         settings
     }
 
-    /// Whether `path` matches one of `paths.exclude`.
+    /// Returns true when `path` matches one of `paths.exclude`.
     pub fn is_excluded(&self, path: &Path) -> bool {
         let settings = &self.base;
         if settings.exclude.is_empty() {

@@ -156,7 +156,7 @@ pub fn plan_pass(text: &str, fixes: &[(usize, &Fix)]) -> PassPlan {
     plan
 }
 
-/// Whether `edit` overlaps an edit in `taken` (keyed by start offset).
+/// Returns true when `edit` overlaps an edit in `taken` (keyed by start offset).
 fn conflicts(taken: &BTreeMap<usize, Vec<Edit>>, edit: &Edit) -> bool {
     let at_or_before = taken.range(..=edit.range.start).next_back();
     if at_or_before.is_some_and(|(_, list)| list.iter().any(|t| edit.overlaps(t))) {

@@ -260,7 +260,8 @@ fn run_checked(format: &dyn Format, source: &SourceFile, ctx: &RuleContext) -> R
     }
 }
 
-/// Longest message text quoted from a file; a parse error may quote a whole (huge) line.
+/// Maximum number of characters of file text quoted in a message, because a parse error may
+/// quote a whole (huge) line.
 const MAX_QUOTED_CHARS: usize = 300;
 
 /// Makes text from a file safe to print: invisible characters become `U+XXXX`, and long text is cut.

@@ -10,7 +10,7 @@ use thiserror::Error;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Why a file's bytes cannot be handled as text.
+/// The reason a file's bytes cannot be handled as text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("the file is UTF-16 encoded (it starts with a UTF-16 byte order mark); convert it to UTF-8 to check it")]
@@ -169,7 +169,7 @@ impl SourceFile {
         self.line_ending().as_str()
     }
 
-    /// Whether the text ends with a line break (an empty file counts as ending with one).
+    /// Returns true when the text ends with a line break (an empty file counts as ending with one).
     pub fn ends_with_newline(&self) -> bool {
         self.text.is_empty() || self.text.ends_with('\n')
     }

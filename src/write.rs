@@ -1,9 +1,9 @@
 //! Atomic in-place writes.
 //!
 //! The new content goes to a temporary file in the same directory, is flushed to disk, gets the
-//! original's owner (where the user may set it: only root can give a file to another user or to a
-//! group it is not in) and permissions, and is renamed over the original. A reader or a crash at
-//! any moment sees either the old file or the complete new one.
+//! original's owner and permissions, and is renamed over the original. A reader or a crash at any
+//! moment sees either the old file or the complete new one. The owner is copied only where the
+//! user may set it, because only root can give a file to another user or to a group it is not in.
 
 use std::fs;
 use std::io::Write;

@@ -13,7 +13,7 @@ pub mod diff;
 
 pub use crate::source::display_path;
 
-/// Whether a finding's fix would be applied by a `cinch fix` run with the same `--unsafe-fixes`.
+/// Returns true when a `cinch fix` run with the same `--unsafe-fixes` would apply the finding's fix.
 fn is_fixable(diagnostic: &Diagnostic, unsafe_fixes: bool) -> bool {
     match diagnostic.finding.applicability() {
         Some(Applicability::Safe) => true,
@@ -86,7 +86,7 @@ impl Summary {
         self.line_for(mode, unsafe_fixes, false)
     }
 
-    /// Returns the closing line; `dry_run` says fixes were computed but not written (`--diff`).
+    /// Returns the closing line. With `dry_run` (`--diff`), fixes were computed but not written.
     pub fn line_for(&self, mode: FixMode, unsafe_fixes: bool, dry_run: bool) -> String {
         let mut parts = Vec::new();
         if mode != FixMode::None {
