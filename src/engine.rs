@@ -70,6 +70,9 @@ pub enum Problem {
     /// Reported, exit code unchanged: a template, a file over the size limit, a YAML file that is
     /// not a Kubernetes manifest.
     Skip { message: String },
+    /// Reported, exit code unchanged, the file still checked: a suppression comment without a
+    /// reason, which suppresses nothing.
+    Warning { message: String },
 }
 
 /// Everything the engine learned about one file.
@@ -174,6 +177,15 @@ pub fn process(
         sort_findings(&mut findings);
         drop_no_op_edits(&mut findings, &current.text);
         if pass == 0 {
+            for line in suppressions.lines_without_reason() {
+                result.problems.push(Problem::Warning {
+                    message: format!(
+                        "{}:{}: this cinch suppression comment has no reason after `]`, so it suppresses nothing; add why the finding does not apply",
+                        display_path(&path),
+                        line + 1
+                    ),
+                });
+            }
             result.original_findings = findings.iter().map(|f| Diagnostic::resolve(f.clone(), &current)).collect();
         }
 

@@ -219,7 +219,8 @@ pub fn display_path(path: &Path) -> String {
         Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path),
         _ => path,
     };
-    let text = relative.to_string_lossy().replace('\\', "/");
+    let text = relative.to_string_lossy();
+    let text = if cfg!(windows) { text.replace('\\', "/") } else { text.into_owned() };
     let trimmed = text.trim_start_matches("./");
     if trimmed.is_empty() { ".".to_string() } else { trimmed.to_string() }
 }

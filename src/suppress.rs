@@ -15,19 +15,35 @@ pub struct Suppressions<'a> {
     source: &'a SourceFile,
     syntax: CommentSyntax,
     file_rules: Vec<String>,
+    /// 0-based lines with a suppression comment that names rules but gives no reason.
+    without_reason: Vec<usize>,
 }
 
 impl<'a> Suppressions<'a> {
     pub fn scan(source: &'a SourceFile, syntax: CommentSyntax) -> Self {
         let mut file_rules = Vec::new();
+        let mut without_reason = Vec::new();
         if !syntax.line_prefixes.is_empty() {
             for line in 0..source.line_count() {
-                if let Some(comment) = comment_of(source.line_text(line), syntax, true) {
+                let text = source.line_text(line);
+                if !text.contains("cinch: ignore") {
+                    continue;
+                }
+                if let Some(comment) = comment_of(text, syntax, true) {
                     file_rules.extend(rules_after(comment, FILE_MARKER));
+                    let named = comment.contains(LINE_MARKER) || comment.contains(FILE_MARKER);
+                    if named && rules_after(comment, LINE_MARKER).is_empty() && rules_after(comment, FILE_MARKER).is_empty() {
+                        without_reason.push(line);
+                    }
                 }
             }
         }
-        Suppressions { source, syntax, file_rules }
+        Suppressions { source, syntax, file_rules, without_reason }
+    }
+
+    /// Returns the 0-based lines whose suppression comment has no reason and so suppresses nothing.
+    pub fn lines_without_reason(&self) -> &[usize] {
+        &self.without_reason
     }
 
     /// Returns true when a comment suppresses `finding`.
@@ -113,7 +129,9 @@ mod tests {
     #[test]
     fn reason_is_required() {
         let source = SourceFile::new("a", "# cinch: ignore[PGH003]\nhost all all 0.0.0.0/0 md5\n");
-        assert!(!Suppressions::scan(&source, HASH).covers(&finding_at(&source, 1, "PGH003")));
+        let suppressions = Suppressions::scan(&source, HASH);
+        assert!(!suppressions.covers(&finding_at(&source, 1, "PGH003")));
+        assert_eq!(suppressions.lines_without_reason(), &[0]);
     }
 
     #[test]

@@ -412,3 +412,15 @@ fn failed_write_reports_original_findings() {
     assert!(stdout.contains("`password`"), "{stdout}");
     assert!(!stdout.contains("`md5` authentication"), "reports the fixed text: {stdout}");
 }
+
+#[test]
+fn suppression_without_reason_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pg_hba.conf"), "# cinch: ignore[PGH001]\nhost all all 10.0.0.0/8 password\n").unwrap();
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("warning: pg_hba.conf:1: this cinch suppression comment has no reason"), "{}", stderr(&output));
+    std::fs::write(dir.path().join("pg_hba.conf"), "# cinch: ignore[PGH001,PGH004] lab network, no TLS yet\nhost all all 10.0.0.0/8 password\n").unwrap();
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+}

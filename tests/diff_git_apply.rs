@@ -12,14 +12,18 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
 
 /// Writes `old`, applies the diff to `new` with `git apply`, and returns the resulting bytes.
 fn apply(old: &[u8], new: &[u8]) -> Vec<u8> {
+    apply_named("target.conf", old, new)
+}
+
+fn apply_named(name: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q"]);
-    std::fs::write(dir.path().join("target.conf"), old).unwrap();
-    let patch = unified_diff("target.conf", old, new);
+    std::fs::write(dir.path().join(name), old).unwrap();
+    let patch = unified_diff(name, old, new);
     std::fs::write(dir.path().join("fix.patch"), &patch).unwrap();
     let output = git(dir.path(), &["apply", "--whitespace=nowarn", "fix.patch"]);
     assert!(output.status.success(), "git apply failed: {}\npatch:\n{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&patch));
-    std::fs::read(dir.path().join("target.conf")).unwrap()
+    std::fs::read(dir.path().join(name)).unwrap()
 }
 
 fn git_available() -> bool {
@@ -62,4 +66,16 @@ fn distant_edits_apply() {
     let old: String = (1..=60).map(|n| format!("line {n}\n")).collect();
     let new = old.replace("line 3\n", "line 3\nadded\n").replace("line 40\n", "changed 40\n").replace("line 60\n", "line 60\ntail\n");
     assert_eq!(apply(old.as_bytes(), new.as_bytes()), new.as_bytes());
+}
+
+#[test]
+fn unusual_file_names_apply() {
+    if !git_available() {
+        assert!(std::env::var_os("CI").is_none(), "git is required in CI");
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    for name in ["with space.conf", "tab\there.conf", "quote\"d.conf", "back\\slash.conf", "ünïcode.conf"] {
+        assert_eq!(apply_named(name, b"a\n", b"a\nb\n"), b"a\nb\n", "name: {name:?}");
+    }
 }

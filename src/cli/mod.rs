@@ -101,8 +101,11 @@ fn print_problems(results: &[FileResult]) {
     let mut stderr = std::io::stderr().lock();
     for result in results {
         for problem in &result.problems {
-            let (Problem::Error { message } | Problem::Skip { message }) = problem;
-            let prefix = if matches!(problem, Problem::Error { .. }) { "error" } else { "note" };
+            let (prefix, message) = match problem {
+                Problem::Error { message } => ("error", message),
+                Problem::Warning { message } => ("warning", message),
+                Problem::Skip { message } => ("note", message),
+            };
             let _ = writeln!(stderr, "{prefix}: {message}");
         }
     }

@@ -47,12 +47,36 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
     let ops = capture_diff_deadline(Algorithm::Patience, &old_lines, 0..old_lines.len(), &new_lines, 0..new_lines.len(), Some(deadline));
 
     let mut output = Vec::new();
-    let path = path.replace('\\', "/");
-    let _ = write!(Header(&mut output), "diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n");
+    // Windows separators become `/`; on Unix a backslash is part of a file name.
+    let path = if cfg!(windows) { path.replace('\\', "/") } else { path.to_string() };
+    let (old_name, new_name) = (quote_path(&format!("a/{path}")), quote_path(&format!("b/{path}")));
+    let _ = write!(Header(&mut output), "diff --git {old_name} {new_name}\n--- {old_name}\n+++ {new_name}\n");
     for hunk in group_hunks(&ops) {
         write_hunk(&mut output, &hunk, &old_lines, &new_lines);
     }
     output
+}
+
+/// Quotes a path for a diff header the way git does when it contains a double quote, a backslash
+/// or a control character (a tab would otherwise end the name); other paths are written as they are.
+fn quote_path(path: &str) -> String {
+    if !path.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+        return path.to_string();
+    }
+    let mut quoted = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\t' => quoted.push_str("\\t"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => quoted.push_str(&format!("\\{:03o}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// Adapts a byte vector to `fmt::Write` for the ASCII header.

@@ -74,6 +74,7 @@ impl Summary {
                 match problem {
                     Problem::Error { .. } => summary.errors += 1,
                     Problem::Skip { .. } => summary.skipped += 1,
+                    Problem::Warning { .. } => {}
                 }
             }
         }
@@ -180,6 +181,7 @@ pub fn json(results: &[FileResult]) -> String {
         problems.extend(result.problems.iter().map(|problem| match problem {
             Problem::Error { message } => json!({"path": path, "kind": "error", "message": message}),
             Problem::Skip { message } => json!({"path": path, "kind": "skip", "message": message}),
+            Problem::Warning { message } => json!({"path": path, "kind": "warning", "message": message}),
         }));
     }
     let document = json!({ "findings": findings, "problems": problems });
@@ -240,6 +242,11 @@ pub fn sarif(results: &[FileResult]) -> String {
                 "message": { "text": message },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": display_path(&result.path) } } }],
             })),
+            Problem::Warning { message } => Some(json!({
+                "level": "warning",
+                "message": { "text": message },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": display_path(&result.path) } } }],
+            })),
             Problem::Skip { .. } => None,
         })
         .collect();
@@ -253,7 +260,7 @@ pub fn sarif(results: &[FileResult]) -> String {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
+                "executionSuccessful": !results.iter().any(FileResult::has_error),
                 "toolExecutionNotifications": notifications,
             }],
             "results": sarif_results,
