@@ -198,8 +198,8 @@ fn records_as_postgres_lists_them(text: &str) -> String {
     for record in &file.records {
         let Some(auth) = record.auth() else { continue };
         let line = text[..record.range.start].matches('\n').count() + 1;
-        let kind = record.fields[0].word().unwrap_or("?");
-        let method = record.fields[auth.method].word().unwrap_or("?");
+        let kind = record.fields[0].value().unwrap_or("?");
+        let method = record.fields[auth.method].value().unwrap_or("?");
         lines.push(format!("{line} {kind} {method}"));
     }
     lines.join("\n")
