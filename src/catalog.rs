@@ -30,7 +30,7 @@ pub struct RuleDoc {
     pub why: String,
     /// `safe`, `review`, `report` (no fix), or `mixed` when the level depends on the case.
     pub fix: String,
-    /// How the fix is built and when it is safe.
+    /// The construction of the fix, and when it is safe.
     pub fix_details: String,
     #[serde(default)]
     pub parameters: Vec<Parameter>,

@@ -257,7 +257,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Whether rule `id` runs under these settings: selected by an id or prefix (`ALL` selects
+    /// Returns true when rule `id` runs under these settings: selected by an id or prefix (`ALL` selects
     /// everything) and not ignored by one.
     pub fn rule_enabled(&self, id: &str) -> bool {
         let matches = |pattern: &String| pattern == "ALL" || id.starts_with(pattern.as_str());
@@ -350,12 +350,28 @@ impl Settings {
         }
         if let Some(postgres) = &layer.postgres {
             if let Some(networks) = &postgres.allowed_networks {
+                let mut seen = Vec::new();
                 for network in networks {
-                    if parse_cidr(network).is_none() {
+                    let Some((address, prefix)) = parse_cidr(network) else {
                         return Err(invalid(format!(
                             "`postgres.allowed_networks`: `{network}` is not a network in CIDR form such as \"10.0.0.0/8\" or \"fd00::/8\""
                         )));
+                    };
+                    if prefix == 0 {
+                        return Err(invalid(format!(
+                            "`postgres.allowed_networks`: `{network}` is every address, which is what cinch narrows; list the client networks instead"
+                        )));
                     }
+                    let base = network_base(address, prefix);
+                    if base != address {
+                        return Err(invalid(format!(
+                            "`postgres.allowed_networks`: `{network}` has host bits set; did you mean `{base}/{prefix}`?"
+                        )));
+                    }
+                    if seen.contains(&(address, prefix)) {
+                        return Err(invalid(format!("`postgres.allowed_networks`: `{network}` is listed twice")));
+                    }
+                    seen.push((address, prefix));
                 }
                 self.postgres.allowed_networks = Some(networks.clone());
             }
@@ -421,6 +437,8 @@ pub struct Config {
     /// The file it came from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
     base: Settings,
+    /// The top-level `[rules]` table as written, for [`Config::rule_patterns`].
+    top_rules: Option<RulesTable>,
     overrides: Vec<(GlobSet, Layer)>,
 }
 
@@ -454,10 +472,27 @@ impl Config {
             base.clone().apply(&entry.layer(), path)?;
             overrides.push((set, entry.layer()));
         }
-        Ok(Config { path: Some(path.to_path_buf()), base, overrides })
+        Ok(Config { path: Some(path.to_path_buf()), base, top_rules: file.rules.clone(), overrides })
     }
 
-    /// The directory that relative globs in this config are matched against.
+    /// Returns every rule pattern the file names, with the key it came from, for checking against
+    /// the registered rules.
+    pub fn rule_patterns(&self) -> Vec<(String, String)> {
+        let mut patterns: Vec<(String, String)> = Vec::new();
+        let layers = self.top_rules.iter().map(|rules| ("rules".to_string(), rules)).chain(
+            self.overrides.iter().enumerate().filter_map(|(index, (_, layer))| layer.rules.as_ref().map(|rules| (format!("overrides[{index}].rules"), rules))),
+        );
+        for (prefix, rules) in layers {
+            for (key, list) in [("select", &rules.select), ("ignore", &rules.ignore)] {
+                for pattern in list.iter().flatten() {
+                    patterns.push((format!("{prefix}.{key}"), pattern.clone()));
+                }
+            }
+        }
+        patterns
+    }
+
+    /// Returns the directory that relative globs in this config are matched against.
     pub fn root(&self) -> Option<&Path> {
         self.path.as_deref().and_then(Path::parent)
     }
@@ -480,7 +515,7 @@ impl Config {
         settings
     }
 
-    /// Whether `path` matches one of `paths.exclude`.
+    /// Returns true when `path` matches one of `paths.exclude`.
     pub fn is_excluded(&self, path: &Path) -> bool {
         let settings = &self.base;
         if settings.exclude.is_empty() {
@@ -555,6 +590,20 @@ fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, patch))
 }
 
+/// Returns `address` with every bit past the first `prefix` bits cleared.
+fn network_base(address: IpAddr, prefix: u8) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(prefix)) };
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
+    }
+}
+
 /// Parses `address/prefix` into the address and prefix length, checking the length's range.
 pub fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
     let (address, prefix) = text.split_once('/')?;
@@ -615,6 +664,11 @@ mod tests {
         assert!(parse("[user]\nuid = 0\n").is_err());
         assert!(parse("[[overrides]]\npaths = [\"a/**\"]\n[overrides.user]\nuid = 0\n").is_err());
         assert!(parse("[limits]\nmax_file_size = \"10 parsecs\"\n").is_err());
+        assert!(parse("[postgres]\nallowed_networks = [\"10.0.0.1/8\"]\n").is_err());
+        assert!(parse("[postgres]\nallowed_networks = [\"0.0.0.0/0\"]\n").is_err());
+        assert!(parse("[postgres]\nallowed_networks = [\"::/0\"]\n").is_err());
+        assert!(parse("[postgres]\nallowed_networks = [\"10.0.0.0/8\", \"10.0.0.0/8\"]\n").is_err());
+        assert!(parse("[postgres]\nallowed_networks = [\"10.0.0.0/8\", \"fd00::/8\", \"192.168.1.7/32\"]\n").is_ok());
     }
 
     #[test]

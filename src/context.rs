@@ -1,6 +1,6 @@
 //! The project context: a read-only index of the walked tree, built once before any rule runs.
 //!
-//! Some answers live in other files (a `postgresql.conf` beside a pg_hba.conf, the RBAC bindings
+//! Some facts live in other files (a `postgresql.conf` beside a pg_hba.conf, the RBAC bindings
 //! of a service account, what an nginx `include` brings in, what an entrypoint script does).
 //! Rules read those files from here and never open files themselves. Facts that are costly to
 //! derive are computed once per run through [`ProjectContext::memo`].

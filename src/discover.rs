@@ -1,6 +1,6 @@
-//! Finding the files to check: a parallel walk of the given roots with the `ignore` crate
-//! (honouring `.gitignore` and `.ignore`, even outside a git repository), kind detection by name,
-//! and the list of other files that rules may read through the project context.
+//! Finding the files to check. The roots are walked in parallel with the `ignore` crate, which
+//! honours `.gitignore` and `.ignore` even outside a git repository. Each file's kind comes from its
+//! name, and files that no format checks but rules may read are listed for the project context.
 //!
 //! Explicit file arguments are always read, whatever the ignore files say. A walk never follows
 //! symbolic links, so it cannot leave the roots it was given.
@@ -22,7 +22,7 @@ pub struct Target {
     pub explicit: bool,
 }
 
-/// What a walk found, sorted by path.
+/// The result of a walk, sorted by path.
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub targets: Vec<Target>,
@@ -34,8 +34,8 @@ pub struct Discovery {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// Walks `roots` (files or directories). `excluded` tells whether a path matches a configured
-/// exclude; excluded directories are not entered.
+/// Walks `roots` (files or directories). `excluded` returns true for paths that match a configured
+/// exclude, and excluded directories are not entered.
 pub fn discover(roots: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) -> Discovery {
     let found = Mutex::new(Discovery::default());
     let record = |update: &mut dyn FnMut(&mut Discovery)| update(&mut found.lock().unwrap_or_else(|e| e.into_inner()));
@@ -115,13 +115,22 @@ pub fn discover(roots: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
     }
 
     let mut discovery = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // One file named twice (`Dockerfile .`, `./Dockerfile`) is checked and written once: the first
+    // spelling in path order wins.
     discovery.targets.sort_by(|a, b| a.path.cmp(&b.path));
-    discovery.targets.dedup_by(|a, b| a.path == b.path);
+    let mut seen = std::collections::HashSet::new();
+    discovery.targets.retain(|target| seen.insert(identity(&target.path)));
     discovery.context_files.sort();
     discovery.context_files.dedup();
     discovery.errors.sort();
     discovery.skipped.sort();
     discovery
+}
+
+/// Returns what makes two paths the same file: the canonical path, or the path itself when it
+/// cannot be resolved.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {

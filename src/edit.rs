@@ -1,6 +1,7 @@
 //! The edit model: byte-range replacements on the original text, grouped into fixes that carry
 //! a safety level. No code here depends on a file format.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -125,6 +126,10 @@ pub fn plan_pass(text: &str, fixes: &[(usize, &Fix)]) -> PassPlan {
     let mut order: Vec<usize> = (0..fixes.len()).collect();
     order.sort_by_key(|&i| (fixes[i].1.start(), fixes[i].0, i));
 
+    // Taken edits by start offset. They never overlap one another, so an edit can only conflict
+    // with the last one starting at or before its start, or with those starting inside it; this
+    // keeps a pass over many fixes close to linear.
+    let mut taken: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let mut plan = PassPlan::default();
     for index in order {
         let fix = fixes[index].1;
@@ -135,18 +140,33 @@ pub fn plan_pass(text: &str, fixes: &[(usize, &Fix)]) -> PassPlan {
             plan.deferred.push(index);
             continue;
         }
-        let fresh: Vec<&Edit> = fix.edits.iter().filter(|e| !plan.edits.contains(e)).collect();
-        let conflicts = fresh.iter().any(|e| plan.edits.iter().any(|taken| e.overlaps(taken)));
-        if conflicts {
+        let fresh: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.get(&e.range.start).is_some_and(|list| list.contains(e))).collect();
+        if fresh.iter().any(|e| conflicts(&taken, e)) {
             plan.deferred.push(index);
             continue;
         }
-        plan.edits.extend(fresh.into_iter().cloned());
+        for edit in fresh {
+            taken.entry(edit.range.start).or_default().push(edit.clone());
+        }
         plan.applied.push(index);
     }
-    // A stable sort keeps insertions at one offset in the order their fixes were taken.
+    // Within one start offset, edits keep the order their fixes were taken in.
+    plan.edits = taken.into_values().flatten().collect();
     plan.edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
     plan
+}
+
+/// Returns true when `edit` overlaps an edit in `taken` (keyed by start offset).
+fn conflicts(taken: &BTreeMap<usize, Vec<Edit>>, edit: &Edit) -> bool {
+    let at_or_before = taken.range(..=edit.range.start).next_back();
+    if at_or_before.is_some_and(|(_, list)| list.iter().any(|t| edit.overlaps(t))) {
+        return true;
+    }
+    if edit.range.end > edit.range.start {
+        let inside = taken.range(edit.range.start + 1..=edit.range.end);
+        return inside.flat_map(|(_, list)| list).any(|t| edit.overlaps(t));
+    }
+    false
 }
 
 #[cfg(test)]

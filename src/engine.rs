@@ -15,7 +15,7 @@ use crate::edit::{apply_edits, plan_pass, Applicability};
 use crate::finding::Finding;
 use crate::formats;
 use crate::rule::{panic_message, CheckError, FileKind, Format, RuleContext};
-use crate::source::SourceFile;
+use crate::source::{display_path, SourceFile};
 use crate::suppress::Suppressions;
 
 /// Passes after which a file whose fixes keep producing new fixes is given up on.
@@ -84,13 +84,25 @@ pub struct FileResult {
     pub fixed_findings: Vec<Diagnostic>,
     /// Findings that remain, positioned in the final text.
     pub remaining: Vec<Diagnostic>,
+    /// Findings of the first pass, positioned in the original text; reported instead of
+    /// `remaining` when the fixed text cannot be written.
+    pub original_findings: Vec<Diagnostic>,
     /// Problems, each message starting with the path (and line and column where known).
     pub problems: Vec<Problem>,
 }
 
 impl FileResult {
     pub fn new(path: PathBuf, kind: Option<FileKind>) -> Self {
-        FileResult { path, kind, original: None, fixed: None, fixed_findings: Vec::new(), remaining: Vec::new(), problems: Vec::new() }
+        FileResult {
+            path,
+            kind,
+            original: None,
+            fixed: None,
+            fixed_findings: Vec::new(),
+            remaining: Vec::new(),
+            original_findings: Vec::new(),
+            problems: Vec::new(),
+        }
     }
 
     pub fn error(path: PathBuf, kind: Option<FileKind>, message: String) -> Self {
@@ -141,7 +153,7 @@ pub fn process(
                 result.problems.push(Problem::Error {
                     message: format!(
                         "{}: internal error: fixes from {} produced text that no longer parses ({}); the file was left unchanged. This is a bug in cinch: please report it with the file",
-                        path.display(),
+                        display_path(&path),
                         last_applied_rules.join(", "),
                         error.message
                     ),
@@ -160,6 +172,10 @@ pub fn process(
         let suppressions = Suppressions::scan(&current, format.comment_syntax(&path));
         let mut findings: Vec<Finding> = findings.into_iter().filter(|f| !suppressions.covers(f)).collect();
         sort_findings(&mut findings);
+        drop_no_op_edits(&mut findings, &current.text);
+        if pass == 0 {
+            result.original_findings = findings.iter().map(|f| Diagnostic::resolve(f.clone(), &current)).collect();
+        }
 
         let fixable: Vec<(usize, usize)> = findings
             .iter()
@@ -174,7 +190,7 @@ pub fn process(
             result.problems.push(Problem::Error {
                 message: format!(
                     "{}: internal error: fixes did not settle after {MAX_PASSES} passes (rules still fixing: {}); the file was left unchanged. This is a bug in cinch: please report it with the file",
-                    path.display(),
+                    display_path(&path),
                     rule_list(fixable.iter().map(|&(i, _)| findings[i].rule))
                 ),
             });
@@ -198,7 +214,8 @@ pub fn process(
             fixed_findings.push(Diagnostic::resolve(findings[index].clone(), &current));
         }
         if new_text == current.text {
-            break Vec::new();
+            // Unreachable after `drop_no_op_edits`; kept so a no-op can never loop or hide findings.
+            break findings;
         }
         current = SourceFile::with_bom(path.clone(), new_text, current.bom);
         pass += 1;
@@ -211,6 +228,18 @@ pub fn process(
     }
     result.original = Some(source);
     result
+}
+
+/// Removes edits that would replace text with the same text, and the fixes left with no edit:
+/// a fix that changes nothing must not count as fixed, and its finding stays reported.
+fn drop_no_op_edits(findings: &mut [Finding], text: &str) {
+    for finding in findings.iter_mut() {
+        let Some(fix) = &mut finding.fix else { continue };
+        fix.edits.retain(|edit| text.get(edit.range.clone()) != Some(edit.replacement.as_str()));
+        if fix.edits.is_empty() {
+            finding.fix = None;
+        }
+    }
 }
 
 /// Returns the findings on `source` that no suppression comment covers, sorted; used after a
@@ -231,7 +260,29 @@ fn run_checked(format: &dyn Format, source: &SourceFile, ctx: &RuleContext) -> R
     }
 }
 
+/// Maximum number of characters of file text quoted in a message, because a parse error may
+/// quote a whole (huge) line.
+const MAX_QUOTED_CHARS: usize = 300;
+
+/// Makes text from a file safe to print: invisible characters become `U+XXXX`, and long text is cut.
+pub fn sanitize_message(message: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in message.chars().enumerate() {
+        if count == MAX_QUOTED_CHARS {
+            out.push_str("...");
+            break;
+        }
+        if c == '\u{feff}' || (c.is_control() && c != '\t') {
+            out.push_str(&format!("U+{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn problem_for(path: &Path, source: &SourceFile, error: CheckError) -> Problem {
+    let path = &display_path(path);
     match error {
         CheckError::Parse(error) => {
             let position = match error.offset {
@@ -241,13 +292,13 @@ fn problem_for(path: &Path, source: &SourceFile, error: CheckError) -> Problem {
                 }
                 None => String::new(),
             };
-            Problem::Error { message: format!("{}{position}: cannot parse: {}", path.display(), error.message) }
+            Problem::Error { message: format!("{path}{position}: cannot parse: {}", sanitize_message(&error.message)) }
         }
-        CheckError::Skip(message) => Problem::Skip { message: format!("{}: skipped: {message}", path.display()) },
+        CheckError::Skip(message) => Problem::Skip { message: format!("{path}: skipped: {}", sanitize_message(&message)) },
         CheckError::RulePanicked { rule, message } => Problem::Error {
             message: format!(
-                "{}: internal error in {rule}: {message}; the file was left unchanged. This is a bug in cinch: please report it with the file",
-                path.display()
+                "{path}: internal error in {rule}: {}; the file was left unchanged. This is a bug in cinch: please report it with the file",
+                sanitize_message(&message)
             ),
         },
     }
@@ -324,6 +375,9 @@ mod tests {
             if text.starts_with("pair") && !text.contains("[b]") {
                 findings.push(Finding::new("TOY001", 0..4, "b").with_fix(Fix::safe(vec![Edit::insert(4, "[b]")])));
             }
+            if text.starts_with("same") {
+                findings.push(Finding::new("TOY001", 0..4, "rewrites itself").with_fix(Fix::safe(vec![Edit::replace(0..4, "same")])));
+            }
             if text.starts_with("review") && !text.contains('!') {
                 findings.push(Finding::new("TOY001", 0..6, "needs review").with_fix(Fix::review(vec![Edit::insert(6, "!")])));
             }
@@ -367,6 +421,15 @@ mod tests {
         assert_eq!(result.fixed.as_deref(), Some("pair[b][a]\n"));
         assert_eq!(result.fixed_findings.len(), 2);
         assert!(result.remaining.is_empty());
+    }
+
+    #[test]
+    fn no_op_fix_is_not_counted_as_fixed() {
+        let result = run("same\n", FixMode::Safe);
+        assert!(result.fixed.is_none());
+        assert!(result.fixed_findings.is_empty());
+        assert_eq!(result.remaining.len(), 1);
+        assert!(result.remaining[0].finding.fix.is_none());
     }
 
     #[test]

@@ -31,7 +31,7 @@ use config::{find_config_file, Config, ConfigError, Settings};
 use context::{ContextFile, ProjectContext};
 use engine::{FileResult, FixMode, Problem};
 use rule::FileKind;
-use source::SourceFile;
+use source::{display_path, SourceFile};
 
 /// Standard input to check in place of files.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ struct ConfigResolver {
 impl ConfigResolver {
     fn new(explicit: Option<&Path>) -> Result<Self, ConfigError> {
         let explicit = match explicit {
-            Some(path) => Some(Arc::new(Config::load(path)?)),
+            Some(path) => Some(Arc::new(load_config(path)?)),
             None => None,
         };
         Ok(ConfigResolver { explicit, loaded: Mutex::default() })
@@ -88,9 +88,25 @@ impl ConfigResolver {
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         loaded
             .entry(file.clone())
-            .or_insert_with(|| Config::load(&file).map(Arc::new).map_err(|e| e.to_string()))
+            .or_insert_with(|| load_config(&file).map(Arc::new).map_err(|e| e.to_string()))
             .clone()
     }
+}
+
+/// Loads a config file and checks that every rule id or prefix it names matches a rule, so a typo
+/// in `select` cannot silently turn every rule off.
+fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    let config = Config::load(path)?;
+    let rules = formats::rule_ids();
+    for (key, pattern) in config.rule_patterns() {
+        if pattern != "ALL" && !rules.iter().any(|(id, _)| id.starts_with(pattern.as_str())) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("`{key}`: `{pattern}` matches no rule id; run `cinch rules` to list them"),
+            });
+        }
+    }
+    Ok(config)
 }
 
 /// Applies the command line's `--select` and `--ignore` on top of a config's settings.
@@ -111,27 +127,27 @@ enum Loaded {
 fn load(path: &Path, max_size: u64) -> Loaded {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
-        Err(error) => return Loaded::Problem(Problem::Error { message: format!("{}: cannot read: {error}", path.display()) }),
+        Err(error) => return Loaded::Problem(Problem::Error { message: format!("{}: cannot read: {error}", display_path(&path)) }),
     };
     if metadata.is_dir() {
-        return Loaded::Problem(Problem::Error { message: format!("{}: is a directory, not a file; it was not checked", path.display()) });
+        return Loaded::Problem(Problem::Error { message: format!("{}: is a directory, not a file; it was not checked", display_path(&path)) });
     }
     if metadata.len() > max_size {
         return Loaded::Problem(Problem::Skip {
             message: format!(
                 "{}: skipped: the file is {} bytes, over the {max_size}-byte limit; raise `limits.max_file_size` in cinch.toml to check it",
-                path.display(),
+                display_path(&path),
                 metadata.len()
             ),
         });
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(error) => return Loaded::Problem(Problem::Error { message: format!("{}: cannot read: {error}", path.display()) }),
+        Err(error) => return Loaded::Problem(Problem::Error { message: format!("{}: cannot read: {error}", display_path(&path)) }),
     };
     match SourceFile::from_bytes(path, &bytes) {
         Ok(source) => Loaded::Text(source),
-        Err(error) => Loaded::Problem(Problem::Error { message: format!("{}: {error}", path.display()) }),
+        Err(error) => Loaded::Problem(Problem::Error { message: format!("{}: {error}", display_path(&path)) }),
     }
 }
 
@@ -150,10 +166,10 @@ pub fn run(options: &RunOptions) -> Result<Vec<FileResult>, ConfigError> {
 
     let mut results: Vec<FileResult> = Vec::new();
     for (path, message) in &discovery.errors {
-        results.push(FileResult::error(path.clone(), None, format!("{}: {message}", path.display())));
+        results.push(FileResult::error(path.clone(), None, format!("{}: {message}", display_path(&path))));
     }
     for (path, message) in &discovery.skipped {
-        results.push(FileResult::skip(path.clone(), None, format!("{}: skipped: {message}", path.display())));
+        results.push(FileResult::skip(path.clone(), None, format!("{}: skipped: {message}", display_path(&path))));
     }
 
     // Read every target and context file once, in parallel.
@@ -181,11 +197,18 @@ pub fn run(options: &RunOptions) -> Result<Vec<FileResult>, ConfigError> {
 
     // Keep the targets whose content confirms their kind; walked files that do not are dropped.
     let mut accepted: Vec<(discover::Target, Arc<Config>, Arc<SourceFile>)> = Vec::new();
+    let mut reported_configs = std::collections::HashSet::new();
     for (target, config, loaded) in loaded_targets {
         let config = match config {
             Ok(config) => config,
             Err(message) => {
-                results.push(FileResult::error(target.path.clone(), Some(target.kind), format!("{}: config not loaded: {message}", target.path.display())));
+                // The config's own error is printed once; the other files under it point back to it.
+                let text = if reported_configs.insert(message.clone()) {
+                    format!("{}: not checked: {message}", display_path(&target.path))
+                } else {
+                    format!("{}: not checked: its cinch.toml is invalid (see the error above)", display_path(&target.path))
+                };
+                results.push(FileResult::error(target.path.clone(), Some(target.kind), text));
                 continue;
             }
         };
@@ -203,7 +226,7 @@ pub fn run(options: &RunOptions) -> Result<Vec<FileResult>, ConfigError> {
                     results.push(FileResult::skip(
                         target.path.clone(),
                         Some(target.kind),
-                        format!("{}: skipped: the name suggests {}, but the content does not look like one", target.path.display(), kind_label(target.kind)),
+                        format!("{}: skipped: the name suggests {}, but the content does not look like one", display_path(&target.path), kind_label(target.kind)),
                     ));
                 }
             }
@@ -236,19 +259,31 @@ fn run_stdin(stdin: &StdinInput, configs: &ConfigResolver, options: &RunOptions)
             None,
             format!(
                 "{}: cannot tell the file kind of standard input; pass --stdin-filename with a name such as Dockerfile, pg_hba.conf, nginx.conf, deploy.yaml or app.js",
-                display.display()
+                display_path(&display)
             ),
         );
     };
     let config_anchor = stdin.filename.clone().unwrap_or_else(|| PathBuf::from("."));
     let config = match configs.for_path(&config_anchor) {
         Ok(config) => config,
-        Err(message) => return FileResult::error(display.clone(), Some(kind), format!("{}: config not loaded: {message}", display.display())),
+        Err(message) => return FileResult::error(display.clone(), Some(kind), format!("{}: config not loaded: {message}", display_path(&display))),
     };
     let settings = with_cli_selection(config.settings_for(&config_anchor), options);
+    if stdin.bytes.len() as u64 > settings.max_file_size {
+        return FileResult::skip(
+            display.clone(),
+            Some(kind),
+            format!(
+                "{}: skipped: standard input is {} bytes, over the {}-byte limit; raise `limits.max_file_size` in cinch.toml to check it",
+                display_path(&display),
+                stdin.bytes.len(),
+                settings.max_file_size
+            ),
+        );
+    }
     let source = match SourceFile::from_bytes(display.clone(), &stdin.bytes) {
         Ok(source) => source,
-        Err(error) => return FileResult::error(display.clone(), Some(kind), format!("{}: {error}", display.display())),
+        Err(error) => return FileResult::error(display.clone(), Some(kind), format!("{}: {error}", display_path(&display))),
     };
     engine::process(formats::for_kind(kind), source, &settings, &ProjectContext::empty(), options.mode)
 }
@@ -273,10 +308,10 @@ pub fn write_results(results: &mut [FileResult], allow_hardlinks: bool) {
             continue;
         };
         if let Err(error) = write::write_atomic(&result.path, &original.to_bytes(), &fixed, allow_hardlinks) {
-            result.problems.push(Problem::Error { message: format!("{}: {error}", result.path.display()) });
-            let mut unfixed = std::mem::take(&mut result.fixed_findings);
-            unfixed.append(&mut result.remaining);
-            result.remaining = unfixed;
+            result.problems.push(Problem::Error { message: format!("{}: {error}", display_path(&result.path)) });
+            // The file on disk is the original, so its findings are those of the original text.
+            result.fixed_findings.clear();
+            result.remaining = result.original_findings.clone();
             result.fixed = None;
         }
     }

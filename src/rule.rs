@@ -52,7 +52,7 @@ impl fmt::Display for FileKind {
     }
 }
 
-/// How a format writes comments, for suppression comments.
+/// The comment syntax of a format, used to find suppression comments.
 #[derive(Debug, Clone, Copy)]
 pub struct CommentSyntax {
     /// Prefixes that start a line comment (`#`, `//`). Empty when the format has no comments
@@ -81,7 +81,7 @@ impl ParseError {
     }
 }
 
-/// Why a format produced no findings for a file.
+/// The reason a format produced no findings for a file.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum CheckError {
     /// The text does not parse: an error, exit code 2.
@@ -96,7 +96,7 @@ pub enum CheckError {
     RulePanicked { rule: &'static str, message: String },
 }
 
-/// What a rule may consult besides the tree: the resolved settings for this file's path, the
+/// The inputs a rule may consult besides the tree: the resolved settings for this file's path, the
 /// read-only index of the walked tree, and which rules are enabled.
 pub struct RuleContext<'a> {
     pub path: &'a Path,
@@ -125,10 +125,10 @@ pub trait Format: Send + Sync {
     /// Ids of the format's rules, in catalog order (the order that breaks ties between fixes).
     fn rule_ids(&self) -> Vec<&'static str>;
 
-    /// Whether a file at `path` is a candidate for this format, judged by its name alone.
+    /// Returns true when a file at `path` is a candidate for this format, judged by its name alone.
     fn matches_path(&self, path: &Path) -> bool;
 
-    /// Whether the content confirms the kind that the name suggested. A walk drops files that
+    /// Returns true when the content confirms the kind that the name suggested. A walk drops files that
     /// return false without a message; explicit file arguments get a skip message instead.
     fn accepts(&self, _source: &SourceFile) -> bool {
         true

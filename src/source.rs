@@ -10,7 +10,7 @@ use thiserror::Error;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Why a file's bytes cannot be handled as text.
+/// The reason a file's bytes cannot be handled as text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("the file is UTF-16 encoded (it starts with a UTF-16 byte order mark); convert it to UTF-8 to check it")]
@@ -169,7 +169,7 @@ impl SourceFile {
         self.line_ending().as_str()
     }
 
-    /// Whether the text ends with a line break (an empty file counts as ending with one).
+    /// Returns true when the text ends with a line break (an empty file counts as ending with one).
     pub fn ends_with_newline(&self) -> bool {
         self.text.is_empty() || self.text.ends_with('\n')
     }
@@ -210,6 +210,18 @@ impl SourceFile {
             _ => default.to_string(),
         }
     }
+}
+
+/// Returns a path as messages and diffs show it: relative to the current directory when it is
+/// inside it, with `/` separators and no leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path),
+        _ => path,
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    let trimmed = text.trim_start_matches("./");
+    if trimmed.is_empty() { ".".to_string() } else { trimmed.to_string() }
 }
 
 /// Returns the bytes of `text` preceded by a UTF-8 BOM when `bom` is set.

@@ -30,7 +30,7 @@ impl<'a> Suppressions<'a> {
         Suppressions { source, syntax, file_rules }
     }
 
-    /// Whether a comment suppresses `finding`.
+    /// Returns true when a comment suppresses `finding`.
     pub fn covers(&self, finding: &Finding) -> bool {
         if self.syntax.line_prefixes.is_empty() {
             return false;

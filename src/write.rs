@@ -1,8 +1,9 @@
 //! Atomic in-place writes.
 //!
 //! The new content goes to a temporary file in the same directory, is flushed to disk, gets the
-//! original's permissions (and owner, where allowed), and is renamed over the original. A reader
-//! or a crash at any moment sees either the old file or the complete new one.
+//! original's owner and permissions, and is renamed over the original. A reader or a crash at any
+//! moment sees either the old file or the complete new one. The owner is copied only where the
+//! user may set it, because only root can give a file to another user or to a group it is not in.
 
 use std::fs;
 use std::io::Write;
@@ -18,6 +19,10 @@ pub enum WriteError {
     HardLinked(u64),
     #[error("not written: the file changed on disk after cinch read it; run cinch again")]
     Changed,
+    #[error("not written: the file is read-only; make it writable (chmod u+w) to let cinch fix it")]
+    ReadOnly,
+    #[error("not written: cannot create a temporary file in {dir}: {source}; cinch needs write access to the directory to replace the file atomically")]
+    Directory { dir: String, source: std::io::Error },
     #[error("not written: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -32,6 +37,9 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8], allow_hardlinks: b
     if links > 1 && !allow_hardlinks {
         return Err(WriteError::HardLinked(links));
     }
+    if metadata.permissions().readonly() {
+        return Err(WriteError::ReadOnly);
+    }
     if fs::read(path)? != expected {
         return Err(WriteError::Changed);
     }
@@ -40,11 +48,16 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8], allow_hardlinks: b
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut temporary = tempfile::Builder::new().prefix(".cinch-").suffix(".tmp").tempfile_in(dir)?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".cinch-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|source| WriteError::Directory { dir: crate::source::display_path(dir), source })?;
     temporary.write_all(new)?;
     temporary.as_file().sync_all()?;
-    fs::set_permissions(temporary.path(), metadata.permissions())?;
+    // The owner goes first: changing it clears the setuid and setgid bits that the mode restores.
     copy_owner(temporary.path(), &metadata);
+    fs::set_permissions(temporary.path(), metadata.permissions())?;
 
     // A last check narrows the window in which another writer's change could be lost.
     if fs::read(path)? != expected {
@@ -111,6 +124,30 @@ mod tests {
         fs::write(&path, "edited meanwhile").unwrap();
         assert!(matches!(write_atomic(&path, b"old", b"new", false), Err(WriteError::Changed)));
         assert_eq!(fs::read(&path).unwrap(), b"edited meanwhile");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_file_is_not_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(matches!(write_atomic(&path, b"old", b"new", false), Err(WriteError::ReadOnly)));
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn setuid_bit_survives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o4751)).unwrap();
+        write_atomic(&path, b"old", b"new", false).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o7777, 0o4751);
     }
 
     #[cfg(unix)]

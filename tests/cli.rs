@@ -333,3 +333,82 @@ fn one_bad_file_does_not_stop_the_others() {
     assert_eq!(output.status.code(), Some(2));
     assert!(std::fs::read_to_string(dir.path().join("svc/Dockerfile")).unwrap().contains("USER"));
 }
+
+#[test]
+fn file_named_twice_is_checked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["check", "Dockerfile", ".", "./Dockerfile"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.matches("DKR001").count(), 1, "{stdout}");
+    let fixed = cinch(&["fix", "--unsafe-fixes", "Dockerfile", "."], dir.path());
+    assert_eq!(fixed.status.code(), Some(0), "{}", stderr(&fixed));
+}
+
+#[test]
+fn diff_with_machine_format_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cinch(&["fix", "--diff", "--output-format", "json", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--diff"), "{}", stderr(&output));
+}
+
+#[test]
+fn stdin_fix_echoes_undecodable_input() {
+    let input = b"FROM alpine\n\xff\n";
+    let output = cinch_stdin(&["fix", "--stdin-filename", "Dockerfile", "-"], input);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.stdout, input);
+}
+
+#[test]
+fn stdin_respects_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cinch.toml"), "[limits]\nmax_file_size = 5\n").unwrap();
+    let output = cinch_stdin(&["check", "--config", &dir.path().join("cinch.toml").to_string_lossy(), "--stdin-filename", "Dockerfile", "-"], ROOT_DOCKERFILE.as_bytes());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("limits.max_file_size"), "{}", stderr(&output));
+}
+
+#[test]
+fn stdin_filename_needs_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cinch(&["check", "--stdin-filename", "Dockerfile", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn config_select_typo_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cinch.toml"), "[rules]\nselect = [\"DKR01X\"]\n").unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("rules.select"), "{}", stderr(&output));
+}
+
+#[test]
+fn config_error_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cinch.toml"), "[user]\nuid = \"x\"\n").unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join("Dockerfile"), ROOT_DOCKERFILE).unwrap();
+    }
+    let output = cinch(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output).matches("invalid config").count(), 1, "{}", stderr(&output));
+}
+
+#[test]
+fn failed_write_reports_original_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("h")).unwrap();
+    std::fs::write(dir.path().join("h/pg_hba.conf"), "host all all 10.0.0.0/8 password\n").unwrap();
+    std::fs::hard_link(dir.path().join("h/pg_hba.conf"), dir.path().join("other")).unwrap();
+    let output = cinch(&["fix", "h"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("`password`"), "{stdout}");
+    assert!(!stdout.contains("`md5` authentication"), "reports the fixed text: {stdout}");
+}

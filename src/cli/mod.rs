@@ -41,10 +41,15 @@ impl CheckArgs {
     }
 }
 
-/// Runs the engine, or prints the error that stopped it and returns `None`.
-fn execute(args: &CheckArgs, mode: FixMode) -> Option<Vec<FileResult>> {
+/// Runs the engine, or prints the error that stopped it and returns `None`. Also returns the
+/// bytes read from standard input, if any.
+fn execute(args: &CheckArgs, mode: FixMode) -> Option<(Vec<FileResult>, Option<Vec<u8>>)> {
     if args.paths.iter().any(|p| p == Path::new("-")) && !args.reads_stdin() {
         eprintln!("cinch: `-` (standard input) cannot be combined with other paths");
+        return None;
+    }
+    if args.stdin_filename.is_some() && !args.reads_stdin() {
+        eprintln!("cinch: --stdin-filename names standard input, so it needs `-` as the only path");
         return None;
     }
     if let Some(unknown) = unknown_rule_patterns(args).first() {
@@ -61,6 +66,7 @@ fn execute(args: &CheckArgs, mode: FixMode) -> Option<Vec<FileResult>> {
     } else {
         None
     };
+    let stdin_bytes = stdin.as_ref().map(|input| input.bytes.clone());
     let options = RunOptions {
         paths: if stdin.is_some() { Vec::new() } else { args.paths.clone() },
         config: args.config.clone(),
@@ -70,7 +76,7 @@ fn execute(args: &CheckArgs, mode: FixMode) -> Option<Vec<FileResult>> {
         stdin,
     };
     match run(&options) {
-        Ok(results) => Some(results),
+        Ok(results) => Some((results, stdin_bytes)),
         Err(error) => {
             eprintln!("cinch: {error}");
             None
@@ -110,7 +116,7 @@ fn print_findings(results: &[FileResult], args: &CheckArgs, mode: FixMode, summa
         OutputFormat::Text | OutputFormat::Concise => {
             let concise = args.output_format == OutputFormat::Concise;
             let body = report::text(results, args.unsafe_fixes, concise);
-            let line = format!("{} ({} checked)", summary.line(mode, args.unsafe_fixes), plural_files(summary.files));
+            let line = format!("{} ({} checked)", summary.line_for(mode, args.unsafe_fixes, summary_to_stderr && mode != FixMode::None && !args.reads_stdin()), plural_files(summary.files));
             if summary_to_stderr {
                 eprint!("{body}");
                 eprintln!("{line}");
@@ -150,7 +156,7 @@ fn exit_code(results: &[FileResult], findings_remain: bool, exit_zero: bool) -> 
 }
 
 pub fn check(args: CheckArgs) -> u8 {
-    let Some(results) = execute(&args, FixMode::None) else {
+    let Some((results, _)) = execute(&args, FixMode::None) else {
         return EXIT_ERROR;
     };
     print_problems(&results);
@@ -161,7 +167,11 @@ pub fn check(args: CheckArgs) -> u8 {
 
 pub fn fix(args: CheckArgs, diff: bool, allow_hardlinks: bool) -> u8 {
     let mode = if args.unsafe_fixes { FixMode::Unsafe } else { FixMode::Safe };
-    let Some(mut results) = execute(&args, mode) else {
+    if diff && !matches!(args.output_format, OutputFormat::Text | OutputFormat::Concise) {
+        eprintln!("cinch: --diff prints a patch on standard output, so it cannot be combined with a machine-readable --output-format; run `cinch check --output-format ...` separately");
+        return EXIT_ERROR;
+    }
+    let Some((mut results, stdin_bytes)) = execute(&args, mode) else {
         return EXIT_ERROR;
     };
 
@@ -176,8 +186,14 @@ pub fn fix(args: CheckArgs, diff: bool, allow_hardlinks: bool) -> u8 {
 
     if args.reads_stdin() {
         // Fixed standard input goes to stdout; everything else to stderr.
+        // Editors replace their buffer with stdout, so it always carries the whole file: the fixed
+        // text, or the input unchanged when it could not be read or fixed.
         if let Some(result) = results.first() {
-            let bytes = result.fixed_bytes().or_else(|| result.original.as_ref().map(|s| s.to_bytes())).unwrap_or_default();
+            let bytes = match (result.fixed_bytes(), &result.original) {
+                (Some(fixed), _) => fixed,
+                (None, Some(original)) => original.to_bytes(),
+                (None, None) => stdin_bytes.clone().unwrap_or_default(),
+            };
             let _ = std::io::stdout().lock().write_all(&bytes);
         }
         print_problems(&results);
@@ -198,7 +214,7 @@ pub fn rules(markdown: bool) -> u8 {
         return EXIT_CLEAN;
     }
     for doc in catalog::docs() {
-        let _ = writeln!(stdout, "{:<7} {:<16} {:<7} {}  {}", doc.id, doc.format, doc.fix, doc.name, doc.summary);
+        let _ = writeln!(stdout, "{:<7} {:<16} {:<7} {:<34} {}", doc.id, doc.format, doc.fix, doc.name, doc.summary);
     }
     EXIT_CLEAN
 }

@@ -7,10 +7,15 @@
 
 use std::fmt::Write;
 
-use similar::{capture_diff_slices, Algorithm, DiffOp};
+use std::time::{Duration, Instant};
+
+use similar::{capture_diff_deadline, Algorithm, DiffOp};
 
 /// Lines of context around each change, as in `git diff`.
 const CONTEXT: usize = 3;
+
+/// Time after which the diff stops looking for the smallest edit script for one file.
+const DIFF_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Splits `bytes` after every `\n`; the last piece may lack one.
 fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
@@ -36,7 +41,10 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
     }
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
-    let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
+    // Patience anchors on lines that occur once, which keeps large files with many changes fast;
+    // past the deadline `similar` returns a coarser diff that is still correct.
+    let deadline = Instant::now() + DIFF_DEADLINE;
+    let ops = capture_diff_deadline(Algorithm::Patience, &old_lines, 0..old_lines.len(), &new_lines, 0..new_lines.len(), Some(deadline));
 
     let mut output = Vec::new();
     let path = path.replace('\\', "/");
@@ -92,6 +100,22 @@ fn group_hunks(ops: &[DiffOp]) -> Vec<Hunk> {
         }
     }
 
+    // positions[i]: how many old and new lines come before script line i.
+    let mut positions = Vec::with_capacity(script.len() + 1);
+    let (mut old_count, mut new_count) = (0, 0);
+    for line in &script {
+        positions.push((old_count, new_count));
+        match line {
+            HunkLine::Context(..) => {
+                old_count += 1;
+                new_count += 1;
+            }
+            HunkLine::Removed(_) => old_count += 1,
+            HunkLine::Added(_) => new_count += 1,
+        }
+    }
+    positions.push((old_count, new_count));
+
     let changed: Vec<usize> =
         script.iter().enumerate().filter(|(_, line)| !matches!(line, HunkLine::Context(..))).map(|(i, _)| i).collect();
     let mut hunks = Vec::new();
@@ -109,17 +133,7 @@ fn group_hunks(ops: &[DiffOp]) -> Vec<Hunk> {
         let lines = script[from..to].to_vec();
 
         // Positions of the hunk's first line in the old and new files (0-based).
-        let (mut old_pos, mut new_pos) = (0, 0);
-        for line in &script[..from] {
-            match line {
-                HunkLine::Context(..) => {
-                    old_pos += 1;
-                    new_pos += 1;
-                }
-                HunkLine::Removed(_) => old_pos += 1,
-                HunkLine::Added(_) => new_pos += 1,
-            }
-        }
+        let (old_pos, new_pos) = positions[from];
         let old_len = lines.iter().filter(|l| !matches!(l, HunkLine::Added(_))).count();
         let new_len = lines.iter().filter(|l| !matches!(l, HunkLine::Removed(_))).count();
         hunks.push(Hunk { old_start: old_pos, old_len, new_start: new_pos, new_len, lines });

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::Path;
 
 use serde_json::{json, Value};
 
@@ -12,13 +11,9 @@ use crate::engine::{Diagnostic, FileResult, FixMode, Problem};
 
 pub mod diff;
 
-/// Returns a path as reports show it: as walked, with `/` separators and no leading `./`.
-pub fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
-}
+pub use crate::source::display_path;
 
-/// Whether a finding's fix would be applied by a `cinch fix` run with the same `--unsafe-fixes`.
+/// Returns true when a `cinch fix` run with the same `--unsafe-fixes` would apply the finding's fix.
 fn is_fixable(diagnostic: &Diagnostic, unsafe_fixes: bool) -> bool {
     match diagnostic.finding.applicability() {
         Some(Applicability::Safe) => true,
@@ -88,9 +83,15 @@ impl Summary {
     /// Returns the closing line, such as "3 fixed, 2 more with --unsafe-fixes, 1 needs
     /// configuration: set `postgres.allowed_networks`".
     pub fn line(&self, mode: FixMode, unsafe_fixes: bool) -> String {
+        self.line_for(mode, unsafe_fixes, false)
+    }
+
+    /// Returns the closing line. With `dry_run` (`--diff`), fixes were computed but not written.
+    pub fn line_for(&self, mode: FixMode, unsafe_fixes: bool, dry_run: bool) -> String {
         let mut parts = Vec::new();
         if mode != FixMode::None {
-            parts.push(format!("{} fixed", self.fixed));
+            let verb = if dry_run { "would be fixed" } else { "fixed" };
+            parts.push(format!("{} {verb}", self.fixed));
         }
         let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
         if self.remaining > 0 || mode == FixMode::None {
@@ -229,6 +230,19 @@ pub fn sarif(results: &[FileResult]) -> String {
             }));
         }
     }
+    // Errors (unreadable or unparsable files, internal errors) are notifications of the run.
+    let notifications: Vec<Value> = results
+        .iter()
+        .flat_map(|result| result.problems.iter().map(move |problem| (result, problem)))
+        .filter_map(|(result, problem)| match problem {
+            Problem::Error { message } => Some(json!({
+                "level": "error",
+                "message": { "text": message },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": display_path(&result.path) } } }],
+            })),
+            Problem::Skip { .. } => None,
+        })
+        .collect();
     let document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -238,6 +252,10 @@ pub fn sarif(results: &[FileResult]) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": sarif_results,
         }],
     });
