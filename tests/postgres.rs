@@ -39,11 +39,13 @@ fn hba_fixtures() -> Vec<String> {
 
 /// Returns the other files of a fixture directory, as `(path, text)` pairs for the project context.
 fn siblings(name: &str) -> Vec<(String, String)> {
-    let conf = fixture_dir().join(name).join("postgresql.conf");
-    match fs::read_to_string(conf) {
-        Ok(text) => vec![(format!("{name}/postgresql.conf"), text)],
-        Err(_) => Vec::new(),
-    }
+    ["postgresql.conf", "postgresql.auto.conf"]
+        .into_iter()
+        .filter_map(|file| {
+            let text = fs::read_to_string(fixture_dir().join(name).join(file)).ok()?;
+            Some((format!("{name}/{file}"), text))
+        })
+        .collect()
 }
 
 fn fixed(path: &str, text: &str, config: &str, mode: FixMode, others: &[(&str, &str)]) -> String {
@@ -68,6 +70,9 @@ const SNAPSHOTS: &[(&str, &str, &str, FixMode)] = &[
     ("combined", "combined", EVERYTHING, FixMode::Unsafe),
     ("combined_safe_only", "combined", NO_CONFIG, FixMode::Safe),
     ("samenet_and_local", "samenet_and_local", EVERYTHING, FixMode::Unsafe),
+    ("quoted_methods", "quoted_methods", EVERYTHING, FixMode::Unsafe),
+    ("quoted_methods_unconfigured", "quoted_methods", NO_CONFIG, FixMode::Unsafe),
+    ("auto_conf", "auto_conf", SCRAM, FixMode::Unsafe),
 ];
 
 #[test]
@@ -87,6 +92,11 @@ fn postgresql_conf_snapshot() {
     let text = fixture("with_conf", "postgresql.conf");
     let rendered = common::render("with_conf/postgresql.conf", &text, NO_CONFIG, FixMode::Unsafe, &[]);
     assert_fixture_snapshot!("postgres_conf_md5_encryption", rendered);
+    let text = fixture("auto_conf", "postgresql.conf");
+    let auto = fixture("auto_conf", "postgresql.auto.conf");
+    let others = [("auto_conf/postgresql.auto.conf", auto.as_str())];
+    let rendered = common::render("auto_conf/postgresql.conf", &text, NO_CONFIG, FixMode::Unsafe, &others);
+    assert_fixture_snapshot!("postgres_conf_overridden_by_auto_conf", rendered);
 }
 
 #[test]
@@ -103,8 +113,11 @@ fn invariants_hold_for_every_fixture() {
         }
     }
     let conf = fixture("with_conf", "postgresql.conf");
+    let overridden = fixture("auto_conf", "postgresql.conf");
+    let auto = fixture("auto_conf", "postgresql.auto.conf");
     for mode in [FixMode::None, FixMode::Safe, FixMode::Unsafe] {
         common::assert_invariants("with_conf/postgresql.conf", &conf, NO_CONFIG, mode, &[]);
+        common::assert_invariants("auto_conf/postgresql.conf", &overridden, NO_CONFIG, mode, &[("auto_conf/postgresql.auto.conf", &auto)]);
     }
 }
 
@@ -236,6 +249,9 @@ fn hostssl_from_sibling_conf() {
 #[test]
 fn auto_conf_not_claimed() {
     assert_eq!(cinch::formats::kind_for_path(Path::new("data/postgresql.auto.conf")), None);
+    assert!(cinch::formats::postgres::is_context_file(Path::new("data/postgresql.auto.conf")));
+    assert!(!cinch::formats::postgres::is_context_file(Path::new("data/postgresql.conf")));
+    assert!(cinch::formats::is_context_file(Path::new("data/postgresql.auto.conf")));
     assert!(cinch::formats::kind_for_path(Path::new("data/postgresql.conf")).is_some());
     assert!(cinch::formats::kind_for_path(Path::new("conf/office.hba")).is_some());
 }
@@ -486,4 +502,122 @@ fn password_encryption_last_setting_wins() {
     let effective = "password_encryption = scram-sha-256\npassword_encryption = md5   # legacy\n";
     let out = fixed("postgresql.conf", effective, NO_CONFIG, FixMode::Unsafe, &[]);
     assert_eq!(out, "password_encryption = scram-sha-256\npassword_encryption = scram-sha-256   # legacy\n");
+}
+
+/// Lists the rules that report something in `text` as `db/pg_hba.conf`, sorted.
+fn rules_found(text: &str, config: &str, others: &[(&str, &str)]) -> Vec<String> {
+    let result = common::run_in("db/pg_hba.conf", text, config, FixMode::None, others);
+    let mut rules: Vec<String> = result.remaining.iter().map(|r| r.finding.rule.to_string()).collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn quoted_method_read_without_quotes() {
+    let trust = "host all all 10.0.0.0/8 \"trust\"\n";
+    assert_eq!(rules_found(trust, NO_CONFIG, &[]), ["PGH002", "PGH004"]);
+    let md5 = "host all all 10.0.0.0/8 \"md5\"\n";
+    assert_eq!(rules_found(md5, NO_CONFIG, &[]), ["PGH001", "PGH004"]);
+    let reject = "\"host\" all all \"0.0.0.0/0\" \"reject\"\n";
+    assert!(rules_found(reject, EVERYTHING, &[]).is_empty());
+    let fixed_text = fixed("db/pg_hba.conf", "\"host\"  all  all  10.0.0.0/8  \"trust\"\n", EVERYTHING, FixMode::Unsafe, &[]);
+    assert_eq!(fixed_text, "\"hostssl\"  all  all  10.0.0.0/8  \"scram-sha-256\"\n");
+    let mask = fixed("db/pg_hba.conf", "host all all \"0.0.0.0\" \"0.0.0.0\" md5\n", IPV4_ONLY, FixMode::Unsafe, &[]);
+    assert_eq!(mask, "host all all \"10.60.0.0\" \"255.255.0.0\" md5\n");
+}
+
+const MD5_AUTO_CONF: &str = "password_encryption = 'md5'\n";
+
+#[test]
+fn auto_conf_md5_makes_scram_switch_review() {
+    let text = "host   all   all   10.0.0.0/8   md5\n";
+    let scram_conf = "password_encryption = scram-sha-256\n";
+    let others = [("db/postgresql.conf", scram_conf), ("db/postgresql.auto.conf", MD5_AUTO_CONF)];
+    assert_eq!(fixed("db/pg_hba.conf", text, SCRAM, FixMode::Safe, &others), text, "switched while ALTER SYSTEM keeps md5");
+    let reviewed = common::run_in("db/pg_hba.conf", text, SCRAM, FixMode::None, &others);
+    let weak = reviewed.remaining.iter().find(|r| r.finding.rule == "PGH001").expect("PGH001 reported");
+    let notes = &weak.finding.notes;
+    assert!(notes.iter().any(|n| n.contains("db/postgresql.auto.conf") && n.contains("ALTER SYSTEM SET")), "{notes:?}");
+    // Without the auto file the postgresql.conf setting decides, and the switch is safe.
+    let alone = [("db/postgresql.conf", scram_conf)];
+    assert_eq!(fixed("db/pg_hba.conf", text, SCRAM, FixMode::Safe, &alone), "host   all   all   10.0.0.0/8   scram-sha-256\n");
+    // An auto file in another directory belongs to another server.
+    let elsewhere = [("other/postgresql.auto.conf", MD5_AUTO_CONF)];
+    assert_eq!(fixed("db/pg_hba.conf", text, SCRAM, FixMode::Safe, &elsewhere), "host   all   all   10.0.0.0/8   scram-sha-256\n");
+}
+
+#[test]
+fn auto_conf_md5_leaves_conf_unfixed() {
+    let conf = "password_encryption = md5\n";
+    let others = [("db/postgresql.auto.conf", MD5_AUTO_CONF)];
+    let result = common::run_in("db/postgresql.conf", conf, NO_CONFIG, FixMode::Unsafe, &others);
+    assert!(result.fixed.is_none(), "fixed postgresql.conf although postgresql.auto.conf overrides it");
+    let finding = &result.remaining[0].finding;
+    assert_eq!(finding.rule, "PGH005");
+    assert!(finding.fix.is_none());
+    assert!(finding.notes.iter().any(|n| n.contains("ALTER SYSTEM SET password_encryption = 'scram-sha-256'")), "{:?}", finding.notes);
+    assert!(finding.notes.iter().any(|n| n.contains("ALTER SYSTEM RESET password_encryption")), "{:?}", finding.notes);
+
+    let scram = "password_encryption = 'scram-sha-256'\n";
+    let result = common::run_in("db/postgresql.conf", scram, NO_CONFIG, FixMode::Unsafe, &others);
+    assert_eq!(result.remaining.len(), 1, "a scram-sha-256 line overridden by md5 was not reported");
+    assert!(result.remaining[0].finding.fix.is_none());
+
+    let scram_auto = [("db/postgresql.auto.conf", "password_encryption = 'scram-sha-256'\n")];
+    let result = common::run_in("db/postgresql.conf", conf, NO_CONFIG, FixMode::None, &scram_auto);
+    let finding = &result.remaining[0].finding;
+    assert!(finding.fix.is_some());
+    assert!(finding.notes.iter().any(|n| n.contains("only if that setting is reset")), "{:?}", finding.notes);
+}
+
+#[test]
+fn auto_conf_ssl_overrides_conf() {
+    let text = "host   all   all   10.0.0.0/8   scram-sha-256\n";
+    let on = [("db/postgresql.conf", "ssl = on\n"), ("db/postgresql.auto.conf", "ssl = 'off'\n")];
+    assert_eq!(fixed("db/pg_hba.conf", text, NO_CONFIG, FixMode::Unsafe, &on), text, "hostssl written while ALTER SYSTEM turned TLS off");
+    let result = common::run_in("db/pg_hba.conf", text, NO_CONFIG, FixMode::None, &on);
+    let notes = &result.remaining[0].finding.notes;
+    assert!(notes.iter().any(|n| n.contains("`ssl = off` in db/postgresql.auto.conf")), "{notes:?}");
+    let auto_on = [("db/postgresql.conf", "ssl = off\n"), ("db/postgresql.auto.conf", "ssl = 'on'\n")];
+    assert_eq!(fixed("db/pg_hba.conf", text, NO_CONFIG, FixMode::Unsafe, &auto_on), "hostssl   all   all   10.0.0.0/8   scram-sha-256\n");
+    let unreadable = [("db/postgresql.conf", "ssl = on\n"), ("db/postgresql.auto.conf", "ssl = 'on\n")];
+    assert_eq!(fixed("db/pg_hba.conf", text, NO_CONFIG, FixMode::Unsafe, &unreadable), text, "relied on postgresql.conf beside an unreadable auto file");
+}
+
+/// Runs PGH003 on `text` with `networks` as `postgres.allowed_networks`, set directly so that
+/// values the config file would refuse still reach the rule.
+fn open_address_fixes(text: &str, networks: &[&str]) -> Vec<cinch::finding::Finding> {
+    use cinch::context::ProjectContext;
+    use cinch::rule::{Format, RuleContext};
+    use cinch::source::SourceFile;
+
+    let mut settings = common::settings(NO_CONFIG, "pg_hba.conf");
+    settings.postgres.allowed_networks = Some(networks.iter().map(|n| n.to_string()).collect());
+    let project = ProjectContext::empty();
+    let enabled = |id: &str| id == "PGH003";
+    let ctx = RuleContext { path: Path::new("pg_hba.conf"), settings: &settings, project: &project, enabled: &enabled };
+    cinch::formats::postgres::PgHbaFormat.check(&SourceFile::new("pg_hba.conf", text), &ctx).expect("parses")
+}
+
+fn applied(text: &str, finding: &cinch::finding::Finding) -> String {
+    cinch::edit::apply_edits(text, &finding.fix.as_ref().expect("a fix").edits)
+}
+
+#[test]
+fn open_range_networks_written_once() {
+    let text = "host  all  all  0.0.0.0/0  md5\n";
+    let duplicates = open_address_fixes(text, &["10.60.0.0/16", "10.60.0.0/16", "10.60.9.9/16", "10.70.0.0/16"]);
+    assert_eq!(applied(text, &duplicates[0]), "host  all  all  10.60.0.0/16  md5\nhost  all  all  10.70.0.0/16  md5\n");
+    let host_bits = open_address_fixes(text, &["10.0.0.1/8"]);
+    assert_eq!(applied(text, &host_bits[0]), "host  all  all  10.0.0.0/8 md5\n");
+}
+
+#[test]
+fn open_range_not_replaced_by_itself() {
+    let text = "host  all  all  0.0.0.0/0  md5\nhost  all  all  0.0.0.0  0.0.0.0  md5\nhost  all  all  ::/0  md5\n";
+    let findings = open_address_fixes(text, &["0.0.0.0/0", "::/0"]);
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert!(findings.iter().all(|f| f.fix.is_none()), "{findings:#?}");
+    let mixed = open_address_fixes(text, &["0.0.0.0/0", "10.60.0.0/16"]);
+    assert_eq!(applied(text, &mixed[0]), text.replacen("0.0.0.0/0", "10.60.0.0/16", 1));
 }

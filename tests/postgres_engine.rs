@@ -4,7 +4,9 @@
 //! self-signed certificate, so that `hostssl` records are legal. It starts the server on a free
 //! loopback port with its socket in the same directory. Then it writes each fixture's fixed
 //! pg_hba.conf into the cluster and queries `pg_hba_file_rules`, which parses the file on disk,
-//! for errors.
+//! for errors, and compares the type and method of each record with cinch's reading. Last, it
+//! has the server write a postgresql.auto.conf with `ALTER SYSTEM` and checks that cinch lets
+//! that file override postgresql.conf.
 //!
 //! The server binaries are looked up in `/usr/lib/postgresql/*/bin` (Debian's layout), newest
 //! version first, then on `PATH`. Without them the test is skipped with a message, unless the
@@ -198,8 +200,8 @@ fn records_as_postgres_lists_them(text: &str) -> String {
     for record in &file.records {
         let Some(auth) = record.auth() else { continue };
         let line = text[..record.range.start].matches('\n').count() + 1;
-        let kind = record.fields[0].word().unwrap_or("?");
-        let method = record.fields[auth.method].word().unwrap_or("?");
+        let kind = record.fields[0].value().unwrap_or("?");
+        let method = record.fields[auth.method].value().unwrap_or("?");
         lines.push(format!("{line} {kind} {method}"));
     }
     lines.join("\n")
@@ -254,4 +256,29 @@ fn fixed_files_load_in_postgres() {
         }
     }
     assert!(failures.is_empty(), "PostgreSQL rejected records:\n\n{}", failures.join("\n\n"));
+
+    alter_system_output_is_read(&server);
+}
+
+/// Has the server write postgresql.auto.conf with `ALTER SYSTEM` (without reloading it) and
+/// checks that cinch reads the file it writes.
+fn alter_system_output_is_read(server: &Server) {
+    server.query("ALTER SYSTEM SET password_encryption = 'md5'");
+    server.query("ALTER SYSTEM SET ssl = off");
+    let auto = fs::read_to_string(server.data.join("postgresql.auto.conf")).expect("ALTER SYSTEM wrote postgresql.auto.conf");
+    let conf_text = "ssl = on\npassword_encryption = md5\n";
+    let conf = common::run_in("db/postgresql.conf", conf_text, "", FixMode::Unsafe, &[("db/postgresql.auto.conf", &auto)]);
+    assert!(conf.fixed.is_none(), "fixed postgresql.conf under an auto file that sets md5:\n{auto}");
+    assert_eq!(conf.remaining.len(), 1, "{auto}");
+
+    // postgresql.conf alone would allow both fixes; the auto file turns them off.
+    let others = [("db/postgresql.auto.conf", auto.as_str()), ("db/postgresql.conf", "ssl = on\npassword_encryption = scram-sha-256\n")];
+    let hba = "host   all   all   10.0.0.0/8   md5\n";
+    let config = "[postgres]\npasswords_are_scram = true\n";
+    let fixed = common::fixed_text(&common::run_in("db/pg_hba.conf", hba, config, FixMode::Unsafe, &others));
+    assert!(!fixed.contains("hostssl"), "wrote hostssl under an auto file with ssl = off:\n{auto}");
+    let safe = common::fixed_text(&common::run_in("db/pg_hba.conf", hba, config, FixMode::Safe, &others));
+    assert_eq!(safe, hba, "switched to scram-sha-256 safely under an auto file that sets md5:\n{auto}");
+
+    server.query("ALTER SYSTEM RESET ALL");
 }

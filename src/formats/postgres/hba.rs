@@ -5,7 +5,8 @@
 //! writes a literal quote as `""`. An unquoted `#` starts a comment that runs to the end of the
 //! record. A backslash at the very end of a physical line joins the next line to the record: the
 //! backslash and line break are removed and nothing takes their place. Keywords such as `all`
-//! are keywords only when unquoted.
+//! are keywords only when unquoted. Elsewhere PostgreSQL ignores the quotes: `"host"` is a
+//! connection type, `"trust"` a method, and `"10.0.0.0"` `"255.0.0.0"` an address and mask.
 //!
 //! Every byte of the input belongs to exactly one [`Piece`], so joining the pieces gives back
 //! the input.
@@ -60,6 +61,25 @@ impl Field {
         match self.tokens.as_slice() {
             [token] if !token.quoted => Some(&token.value),
             _ => None,
+        }
+    }
+
+    /// Returns the value when the field is one token, quoted or not. PostgreSQL reads the
+    /// connection type, address, mask and method this way.
+    pub fn value(&self) -> Option<&str> {
+        match self.tokens.as_slice() {
+            [token] => Some(&token.value),
+            _ => None,
+        }
+    }
+
+    /// Returns the text that writes `value` in this field's style: double-quoted when the field
+    /// was. `value` must need no quoting of its own (no blanks, commas, `#` or quotes).
+    pub fn styled(&self, value: &str) -> String {
+        if self.tokens.iter().any(|token| token.quoted) {
+            format!("\"{value}\"")
+        } else {
+            value.to_string()
         }
     }
 }
@@ -183,9 +203,9 @@ impl Record {
         }
     }
 
-    /// The authentication method, as written.
+    /// The authentication method with any quotes removed, as PostgreSQL reads it.
     pub fn method(&self) -> Option<&str> {
-        self.auth().and_then(|auth| self.fields[auth.method].word())
+        self.auth().and_then(|auth| self.fields[auth.method].value())
     }
 }
 
@@ -413,14 +433,13 @@ fn interpret(text: &str, line: LogicalLine) -> Result<Record, HbaError> {
     }
 
     let type_field = &fields[0];
-    let type_word = type_field.word().unwrap_or("");
-    if matches!(type_word, "include" | "include_if_exists" | "include_dir") {
+    if let Some(type_word @ ("include" | "include_if_exists" | "include_dir")) = type_field.word() {
         if fields.len() != 2 {
             return Err(parse_error(type_field.range.start, format!("`{type_word}` takes exactly one file or directory name")));
         }
         return Ok(Record { range: start..end, fields, comment, kind: RecordKind::Include, newline });
     }
-    let Some(connection) = ConnectionType::from_word(type_word) else {
+    let Some(connection) = type_field.value().and_then(ConnectionType::from_word) else {
         let written_type = &text[type_field.range.clone()];
         return Err(parse_error(
             type_field.range.start,
@@ -499,7 +518,7 @@ fn address_of(field: &Field, next: Option<&Field>) -> Result<(Address, bool), Hb
     let Some(mask_field) = next else {
         return Err(parse_error(field.range.end, format!("the record ends before the mask of address `{value}`")));
     };
-    let mask_text = mask_field.word().unwrap_or("");
+    let mask_text = mask_field.value().unwrap_or("");
     let mask: IpAddr = mask_text
         .parse()
         .map_err(|_| parse_error(mask_field.range.start, format!("invalid IP mask `{mask_text}` after address `{value}`")))?;
@@ -755,6 +774,23 @@ mod tests {
         assert!(record.fields[1].tokens[0].quoted);
         assert_eq!(record.fields[2].word(), None);
         assert_eq!(record.auth().unwrap().address.as_ref().unwrap().1, Address::SameNet);
+    }
+
+    #[test]
+    fn quotes_ignored_outside_keywords() {
+        let file = parsed("\"hostssl\" all all \"10.0.0.0\" \"255.0.0.0\" \"trust\"\nhost all all \"all\" md\"5\"\n");
+        let first = &file.records[0];
+        let auth = first.auth().unwrap();
+        assert_eq!(auth.connection, ConnectionType::HostSsl);
+        assert_eq!(auth.address.as_ref().unwrap().1, Address::Network { address: "10.0.0.0".parse().unwrap(), prefix: 8, mask_column: true });
+        assert_eq!(first.method(), Some("trust"));
+        assert_eq!(first.fields[auth.method].styled("md5"), "\"md5\"");
+        let second = &file.records[1];
+        assert_eq!(second.auth().unwrap().address.as_ref().unwrap().1, Address::HostName("all".into()));
+        assert_eq!(second.method(), Some("md5"));
+        assert_eq!(second.fields[0].styled("hostssl"), "hostssl");
+        assert!(matches!(parse("\"host\",local all all 10.0.0.0/8 md5\n"), Err(HbaError::Parse(_))));
+        assert!(matches!(parse("\"include\" extra.conf\n"), Err(HbaError::Parse(_))));
     }
 
     #[test]

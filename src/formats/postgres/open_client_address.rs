@@ -1,40 +1,62 @@
 //! PGH003: records that accept clients from any address: `0.0.0.0/0` (or `0.0.0.0 0.0.0.0` as
 //! address and mask), `::/0` (or `:: ::`), and `all`. With `postgres.allowed_networks` set,
 //! each such record becomes one record per configured network of the same address family
-//! (`all` covers both), written where the original was. `samenet` is reported: it matches every
+//! (`all` covers both), written where the original was. Each network is written once, with its
+//! host bits cleared, and a `/0` network never replaces an open range. `samenet` is reported: it matches every
 //! subnet the server is attached to, which on a cloud network can be very large. `samehost`,
 //! loopback addresses and `reject` records (which deny rather than allow) are not findings.
 
 use std::net::IpAddr;
 
-use crate::edit::Fix;
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::hba::{mask_of_prefix, Address, Family, HbaFile, Rewrite};
+use super::hba::{mask_of_prefix, max_prefix, Address, Family, HbaFile, Rewrite};
 
 pub struct OpenClientAddress;
 
 const NETWORKS_KEY: &str = "postgres.allowed_networks";
 
-/// A configured network, as written in cinch.toml and parsed.
+/// A configured network, with any host bits cleared.
+#[derive(PartialEq, Eq)]
 struct Network {
-    text: String,
     address: IpAddr,
     prefix: u8,
 }
 
+impl Network {
+    fn cidr(&self) -> String {
+        format!("{}/{}", self.address, self.prefix)
+    }
+}
+
+/// Returns the configured networks, each once. A `/0` network is left out: it is itself an open
+/// range, so putting it in place of one would change nothing.
 fn configured_networks(ctx: &RuleContext) -> Option<Vec<Network>> {
     let networks = ctx.settings.postgres.allowed_networks.as_ref()?;
-    Some(
-        networks
-            .iter()
-            .filter_map(|text| {
-                let (address, prefix) = text.split_once('/')?;
-                Some(Network { text: text.clone(), address: address.parse().ok()?, prefix: prefix.parse().ok()? })
-            })
-            .collect(),
-    )
+    let mut parsed: Vec<Network> = Vec::new();
+    for text in networks {
+        let Some((address, prefix)) = text.split_once('/') else { continue };
+        let (Ok(address), Ok(prefix)) = (address.parse::<IpAddr>(), prefix.parse::<u8>()) else { continue };
+        if prefix == 0 || prefix > max_prefix(&address) {
+            continue;
+        }
+        let network = Network { address: network_address(&address, prefix), prefix };
+        if !parsed.contains(&network) {
+            parsed.push(network);
+        }
+    }
+    Some(parsed)
+}
+
+/// Returns `address` with the bits after the first `prefix` cleared.
+fn network_address(address: &IpAddr, prefix: u8) -> IpAddr {
+    match (address, mask_of_prefix(address, prefix)) {
+        (IpAddr::V4(address), IpAddr::V4(mask)) => IpAddr::V4((u32::from(*address) & u32::from(mask)).into()),
+        (IpAddr::V6(address), IpAddr::V6(mask)) => IpAddr::V6((u128::from(*address) & u128::from(mask)).into()),
+        _ => *address,
+    }
 }
 
 impl Rule<HbaFile> for OpenClientAddress {
@@ -100,13 +122,13 @@ impl Rule<HbaFile> for OpenClientAddress {
                 .iter()
                 .map(|network| match (mask_form, auth.mask) {
                     (true, Some(mask_index)) => vec![
-                        (*address_index, network.address.to_string()),
-                        (mask_index, mask_of_prefix(&network.address, network.prefix).to_string()),
+                        (*address_index, address_field.styled(&network.address.to_string())),
+                        (mask_index, record.fields[mask_index].styled(&mask_of_prefix(&network.address, network.prefix).to_string())),
                     ],
-                    _ => vec![(*address_index, network.text.clone())],
+                    _ => vec![(*address_index, address_field.styled(&network.cidr()))],
                 })
                 .collect();
-            let listed: Vec<&str> = chosen.iter().map(|network| network.text.as_str()).collect();
+            let listed: Vec<String> = chosen.iter().map(|network| network.cidr()).collect();
             fixable.push(finding.with_note(format!(
                 "clients outside {} can no longer connect through this record; check that application servers, replicas and administrators are inside",
                 listed.join(", ")
@@ -114,9 +136,8 @@ impl Rule<HbaFile> for OpenClientAddress {
             rewrites.push(Rewrite { record: index, variants });
         }
 
-        let edits = file.render(&rewrites);
-        let mut findings: Vec<Finding> =
-            fixable.into_iter().zip(edits).map(|(finding, edit)| finding.with_fix(Fix::review(vec![edit]))).collect();
+        let fixable = fixable.into_iter().map(|finding| (finding, Applicability::Review)).collect();
+        let mut findings = super::attach_fixes(file, fixable, &rewrites);
         findings.extend(reported);
         findings
     }

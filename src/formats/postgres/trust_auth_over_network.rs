@@ -5,7 +5,7 @@
 //! review either way. `local` records are reported only: there `peer` is usually the right
 //! replacement, and only the operator knows which operating-system users map to which roles.
 
-use crate::edit::Fix;
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
@@ -59,12 +59,12 @@ impl Rule<HbaFile> for TrustAuthOverNetwork {
             fixable.push(finding.with_note(
                 "roles without a password can no longer connect here: list them with `SELECT rolname FROM pg_authid WHERE rolcanlogin AND rolpassword IS NULL;` and give them one",
             ));
-            rewrites.push(Rewrite { record: index, variants: vec![vec![(auth.method, "scram-sha-256".to_string())]] });
+            let text = record.fields[auth.method].styled("scram-sha-256");
+            rewrites.push(Rewrite { record: index, variants: vec![vec![(auth.method, text)]] });
         }
 
-        let edits = file.render(&rewrites);
-        let mut findings: Vec<Finding> =
-            fixable.into_iter().zip(edits).map(|(finding, edit)| finding.with_fix(Fix::review(vec![edit]))).collect();
+        let fixable = fixable.into_iter().map(|finding| (finding, Applicability::Review)).collect();
+        let mut findings = super::attach_fixes(file, fixable, &rewrites);
         findings.extend(reported);
         findings
     }

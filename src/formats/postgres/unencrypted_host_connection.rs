@@ -1,13 +1,13 @@
 //! PGH004: `host` records accept connections with or without TLS, so passwords, queries and
 //! results can cross the network in clear text. Changing `host` to `hostssl` makes the server
-//! reject unencrypted connections for that record, which is only possible when the server has
-//! TLS configured: either `postgres.ssl = true` in cinch.toml or `ssl = on` in a
-//! `postgresql.conf` in the same directory. Records whose addresses are all on the server
-//! (loopback, `samehost`, `localhost`) and `local` records are not findings, and neither are
-//! `reject` records, which accept nothing. `hostnossl` records, which accept only unencrypted
-//! connections, are reported.
+//! reject unencrypted connections for that record. That needs TLS on the server: either
+//! `postgres.ssl = true` in cinch.toml or an effective `ssl = on` in the same directory
+//! (`postgresql.auto.conf`, which `ALTER SYSTEM` writes, overrides `postgresql.conf`).
+//! Records whose addresses are all on the server (loopback, `samehost`, `localhost`) and
+//! `local` records are not findings, and neither are `reject` records, which accept nothing.
+//! `hostnossl` records, which accept only unencrypted connections, are reported.
 
-use crate::edit::Fix;
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
@@ -54,22 +54,21 @@ impl Rule<HbaFile> for UnencryptedHostConnection {
                     fixable.push(finding.with_note(format!(
                         "the server has TLS ({source}); clients that connect with `sslmode=disable` are rejected by this record after the change"
                     )));
-                    rewrites.push(Rewrite { record: index, variants: vec![vec![(0, "hostssl".to_string())]] });
+                    rewrites.push(Rewrite { record: index, variants: vec![vec![(0, record.fields[0].styled("hostssl"))]] });
                 }
-                Tls::Off => reported.push(finding.with_note(
-                    "`postgres.ssl = false` says the server has no TLS; configure `ssl = on` with a certificate, then set `postgres.ssl = true`",
-                )),
+                Tls::Off(source) => reported.push(finding.with_note(format!(
+                    "{source} says the server has no TLS, and `hostssl` records need it; give the server a certificate and turn `ssl` on first"
+                ))),
                 Tls::Unknown => reported.push(
                     finding
-                        .with_note("no postgresql.conf with `ssl = on` in the same directory shows that the server accepts TLS, and `hostssl` records need it")
+                        .with_note("no `ssl = on` in a postgresql.conf or postgresql.auto.conf in the same directory shows that the server accepts TLS, and `hostssl` records need it")
                         .needs_config("postgres.ssl"),
                 ),
             }
         }
 
-        let edits = file.render(&rewrites);
-        let mut findings: Vec<Finding> =
-            fixable.into_iter().zip(edits).map(|(finding, edit)| finding.with_fix(Fix::review(vec![edit]))).collect();
+        let fixable = fixable.into_iter().map(|finding| (finding, Applicability::Review)).collect();
+        let mut findings = super::attach_fixes(file, fixable, &rewrites);
         findings.extend(reported);
         findings
     }

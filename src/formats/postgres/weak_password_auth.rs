@@ -5,11 +5,12 @@
 //! role has a SCRAM verifier. `password` records always become at least `md5`, which since
 //! PostgreSQL 10 accepts both kinds of verifier.
 
-use crate::edit::{Applicability, Fix};
+use crate::edit::Applicability;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
 use super::hba::{HbaFile, Rewrite};
+use super::Effective;
 
 pub struct WeakPasswordAuth;
 
@@ -23,9 +24,7 @@ impl Rule<HbaFile> for WeakPasswordAuth {
 
     fn check(&self, file: &HbaFile, ctx: &RuleContext) -> Vec<Finding> {
         let confirmed = ctx.settings.postgres.passwords_are_scram;
-        let md5_encryption = super::server_conf(ctx)
-            .filter(|conf| conf.password_encryption.as_deref() == Some("md5"))
-            .map(|conf| conf.path);
+        let encryption = super::effective_setting(ctx, "password_encryption");
         let mut reported = Vec::new();
         let mut fixable = Vec::new();
         let mut rewrites = Vec::new();
@@ -64,27 +63,33 @@ impl Rule<HbaFile> for WeakPasswordAuth {
             };
             // With `password_encryption = md5` beside it, a password set after the switch gets
             // an MD5 verifier that the new record rejects, so the switch needs review.
-            let (finding, applicability) = match (&md5_encryption, confirmed) {
-                (Some(path), true) => (
-                    finding.with_note(format!(
-                        "{} sets `password_encryption = md5`, so passwords set from now on get MD5 verifiers, which `scram-sha-256` rejects; change it too (PGH005)",
-                        path.display()
-                    )),
+            // postgresql.auto.conf overrides postgresql.conf, and cinch leaves it to ALTER SYSTEM.
+            let (finding, applicability) = match (&encryption, confirmed) {
+                (Effective::Set(setting), true) if setting.value == "md5" => {
+                    let change = if crate::formats::file_name(&setting.path) == super::AUTO_CONF {
+                        "run `ALTER SYSTEM SET password_encryption = 'scram-sha-256'` and reload"
+                    } else {
+                        "change it too (PGH005)"
+                    };
+                    let note = format!(
+                        "{} sets `password_encryption = md5`, so passwords set from now on get MD5 verifiers, which `scram-sha-256` rejects; {change}",
+                        setting.path.display()
+                    );
+                    (finding.with_note(note), Applicability::Review)
+                }
+                (Effective::Unknown, true) => (
+                    finding.with_note("a postgresql.conf or postgresql.auto.conf beside this file does not parse, so it may set `password_encryption = md5`, whose MD5 verifiers `scram-sha-256` rejects"),
                     Applicability::Review,
                 ),
                 _ => (finding, Applicability::Safe),
             };
             let method = if confirmed { SCRAM } else { "md5" };
-            rewrites.push(Rewrite { record: index, variants: vec![vec![(auth.method, method.to_string())]] });
+            let text = record.fields[auth.method].styled(method);
+            rewrites.push(Rewrite { record: index, variants: vec![vec![(auth.method, text)]] });
             fixable.push((finding, applicability));
         }
 
-        let edits = file.render(&rewrites);
-        let mut findings: Vec<Finding> = fixable
-            .into_iter()
-            .zip(edits)
-            .map(|((finding, applicability), edit)| finding.with_fix(Fix::new(vec![edit], applicability)))
-            .collect();
+        let mut findings = super::attach_fixes(file, fixable, &rewrites);
         findings.extend(reported);
         findings
     }
