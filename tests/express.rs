@@ -223,7 +223,7 @@ fn syntax_error_reported() {
         .iter()
         .filter_map(|p| match p {
             Problem::Error { message } => Some(message),
-            Problem::Skip { .. } => None,
+            Problem::Skip { .. } | Problem::Warning { .. } => None,
         })
         .collect();
     assert_eq!(errors.len(), 1, "{:?}", result.problems);
