@@ -111,7 +111,7 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
             findings.push(
                 Finding::new(ID, at(found), message)
                     .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), "true")]))
-                    .with_note("`secure: false` may be deliberate for a development server on plain HTTP, where browsers other than on localhost do not store a secure cookie; set it from the environment if so"),
+                    .with_note("`secure: false` may be deliberate for a development server on plain HTTP, because browsers keep a secure cookie sent over plain HTTP only from localhost; set it from the environment if so"),
             );
         }
         _ => {}
@@ -121,11 +121,14 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
             problems.push("no `sameSite`");
             missing.push(("sameSite", quoted_in(object, script, same_site)));
         }
-        Flag::False(found) => findings.push(
-            Finding::new(ID, at(found), format!("{cookie_label} is set with `sameSite: false`, so it has no `SameSite` attribute and some browsers send it on cross-site requests"))
-                .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), quoted_in(object, script, same_site))]))
-                .with_note(format!("an explicit `sameSite: false` may be deliberate for a cookie that must come along on requests from other sites, which `{same_site}` stops; check such flows before applying the fix")),
-        ),
+        Flag::False(found) => {
+            let value = quoted_in(object, script, same_site);
+            findings.push(
+                Finding::new(ID, at(found), format!("{cookie_label} is set with `sameSite: false`, so it has no `SameSite` attribute and some browsers send it on cross-site requests"))
+                    .with_note(format!("an explicit `sameSite: false` may be deliberate for a cookie that must come along on requests from other sites, which `sameSite: {value}` stops; check such flows before applying the fix"))
+                    .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), value)])),
+            );
+        }
         _ => {}
     }
     if !problems.is_empty() {
