@@ -53,7 +53,7 @@ fn grammars_load() {
 
 #[test]
 fn fixtures_snapshot() {
-    let cases: [(&str, &str, FixMode); 15] = [
+    let cases: [(&str, &str, FixMode); 16] = [
         ("app_factory.js", "", FixMode::Unsafe),
         ("cors_credentials.js", ORIGINS, FixMode::Unsafe),
         ("xsrf_cookie.js", "", FixMode::Safe),
@@ -69,6 +69,7 @@ fn fixtures_snapshot() {
         ("one_line.js", "", FixMode::Unsafe),
         ("controller.ts", "", FixMode::Safe),
         ("view.tsx", "", FixMode::Safe),
+        ("explicit_values.js", ORIGINS, FixMode::Unsafe),
     ];
     for (name, config, mode) in cases {
         check_fixture(name, config, mode);

@@ -77,7 +77,8 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     // Options held in a `const` may also serve a cookie that scripts read, which must stay readable.
     let sharer = if readable { None } else { readable_sharer(script, ctx, *options_arg, call) };
     let same_site_flag = Flag::read(object, "sameSite", text);
-    let none = same_site_flag.string(text).as_deref() == Some("none");
+    let none = same_site_flag.none_literal(text);
+    let none_without_secure = none.map(|literal| format!("`sameSite: {literal}` without `secure`, which browsers reject"));
     // A finding about one explicit value sits on that value when the object is written in the call.
     let at = |found: Property<'_>| if call.byte_range().contains(&found.node.start_byte()) { found.node.byte_range() } else { call.byte_range() };
     let mut findings = Vec::new();
@@ -99,12 +100,12 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
     }
     match Flag::read(object, "secure", text) {
         Flag::Missing => {
-            problems.push(if none { "`sameSite: 'none'` without `secure`, which browsers reject" } else { "no `secure`" });
+            problems.push(none_without_secure.as_deref().unwrap_or("no `secure`"));
             missing.push(("secure", "true".to_string()));
         }
         Flag::False(found) => {
-            let message = if none {
-                format!("{cookie_label} is set with `sameSite: 'none'` and `secure: false`, and browsers reject such cookies")
+            let message = if let Some(literal) = none {
+                format!("{cookie_label} is set with `sameSite: {literal}` and `secure: false`, and browsers reject such cookies")
             } else {
                 format!("{cookie_label} is set with `secure: false`, so browsers also send it over plain HTTP")
             };

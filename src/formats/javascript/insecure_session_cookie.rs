@@ -88,11 +88,11 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
                 _ => {}
             }
 
-            let none = same_site_flag.string(text).as_deref() == Some("none");
+            let none = same_site_flag.none_literal(text);
             match Flag::read(object, "secure", text) {
                 Flag::Missing => {
-                    let message = if none {
-                        format!("the {package} cookie has `sameSite: 'none'` without `secure`, and browsers reject such cookies")
+                    let message = if let Some(literal) = none {
+                        format!("the {package} cookie has `sameSite: {literal}` without `secure`, and browsers reject such cookies")
                     } else {
                         format!("the {package} cookie has no `secure` flag, so it is also sent over plain HTTP")
                     };
@@ -100,8 +100,8 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
                     findings.push(secure_finding(script, ctx, session, anchor.byte_range(), message, edits));
                 }
                 Flag::False(found) => {
-                    let message = if none {
-                        format!("the {package} cookie has `sameSite: 'none'` with `secure: false`, and browsers reject such cookies")
+                    let message = if let Some(literal) = none {
+                        format!("the {package} cookie has `sameSite: {literal}` with `secure: false`, and browsers reject such cookies")
                     } else {
                         format!("the {package} cookie sets `secure: false`, so it is also sent over plain HTTP")
                     };
