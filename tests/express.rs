@@ -566,3 +566,15 @@ fn cors_regex_tight_untouched() {
         assert!(result.fixed.is_none(), "{pattern}: the file changed");
     }
 }
+
+#[test]
+fn powered_by_enabled_explicitly() {
+    for setting in ["app.enable('x-powered-by');", "app.set('x-powered-by', true);"] {
+        let text = format!("const express = require('express');\nconst app = express();\n{setting}\n");
+        let result = common::run("app.js", &text, "", FixMode::Unsafe);
+        assert!(result.fixed.is_none(), "{setting}: an explicit setting was overridden");
+        assert_eq!(rules_of(&result), vec!["EXP004"], "{setting}");
+        assert!(result.remaining[0].finding.fix.is_none(), "{setting}");
+        assert_eq!(result.remaining[0].line, 3, "{setting}: the finding is not on the setting");
+    }
+}

@@ -131,8 +131,8 @@ impl<'t> Flag<'t> {
         }
     }
 
-    /// Returns the source text of a string flag's value, as `'none'` when the value is `none` in
-    /// any letter case, for messages about `SameSite=None`.
+    /// Returns the value as written (such as `'None'`) when the flag is the string `none` in any
+    /// letter case, for messages about `SameSite=None`.
     pub fn none_literal<'s>(&self, text: &'s str) -> Option<&'s str> {
         match self {
             Flag::Text(found) if self.string(text).as_deref() == Some("none") => Some(super::syntax::text_of(found.value, text)),
