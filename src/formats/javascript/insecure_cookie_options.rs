@@ -3,6 +3,10 @@
 //! injected scripts, sent over plain HTTP and sent on cross-site requests. Express writes the
 //! `Secure` attribute whatever the request's scheme, so adding it needs no proxy setting.
 //!
+//! Missing flags are added by a safe fix. A value the author wrote is a choice that the app may
+//! rely on, so an explicit `secure: false` or `sameSite: false` is changed only by a review-level
+//! fix, and an explicit `httpOnly: false` is reported without one.
+//!
 //! The call is found by shape, because controllers rarely import express: a `.cookie(...)` call
 //! with two or three arguments on the response parameter of a function shaped like a handler,
 //! `(req, res)`, `(req, res, next)` or `(err, req, res, next)`. Cookies that browser scripts

@@ -3,7 +3,8 @@
 //! travels over plain HTTP, rides along on cross-site requests, or is readable by injected
 //! scripts. When a TLS-terminating proxy forwards plain HTTP, express-session silently skips a
 //! `secure` cookie and cookie-session throws, so the `secure` fix also makes the app trust
-//! `express.trust_proxy_hops` proxies.
+//! `express.trust_proxy_hops` proxies. A missing `sameSite` is added by a safe fix; explicit
+//! `false` values are changed only by review-level fixes.
 
 use super::object::add_properties;
 use super::script::Script;
