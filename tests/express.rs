@@ -480,7 +480,12 @@ fn cookie_explicit_false_review() {
 #[test]
 fn cookie_review_and_safe_apart() {
     // The explicit value is the last property, right where the missing flags are added.
-    for call in ["res.cookie('a', 'b', { secure: false })", "res.cookie('a', 'b', {\n    sameSite: false\n  })"] {
+    let calls = [
+        "res.cookie('a', 'b', { secure: false })",
+        "res.cookie('a', 'b', {\n    sameSite: false\n  })",
+        "res.cookie('a', 'b', {\n    sameSite: false // sent from the partner site\n  })",
+    ];
+    for call in calls {
         let text = handler(call);
         assert_fixes_apart(&common::run("app.js", &text, "", FixMode::None));
         let result = common::run("app.js", &text, "", FixMode::Unsafe);
