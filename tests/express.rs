@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use cinch::edit::Applicability;
 use cinch::engine::{FileResult, FixMode, Problem};
 use cinch::formats::javascript::syntax_error;
 
@@ -52,7 +53,7 @@ fn grammars_load() {
 
 #[test]
 fn fixtures_snapshot() {
-    let cases: [(&str, &str, FixMode); 15] = [
+    let cases: [(&str, &str, FixMode); 16] = [
         ("app_factory.js", "", FixMode::Unsafe),
         ("cors_credentials.js", ORIGINS, FixMode::Unsafe),
         ("xsrf_cookie.js", "", FixMode::Safe),
@@ -68,6 +69,7 @@ fn fixtures_snapshot() {
         ("one_line.js", "", FixMode::Unsafe),
         ("controller.ts", "", FixMode::Safe),
         ("view.tsx", "", FixMode::Safe),
+        ("explicit_values.js", ORIGINS, FixMode::Unsafe),
     ];
     for (name, config, mode) in cases {
         check_fixture(name, config, mode);
@@ -421,4 +423,163 @@ fn cors_origin_method() {
     let text = "import cors from 'cors';\napp.use(cors({\n  credentials: true,\n  origin(origin, done) {\n    done(null, true);\n  },\n}));\n";
     let fixed = common::fixed_text(&common::run("app.mjs", text, ORIGINS, FixMode::Unsafe));
     assert_eq!(fixed, "import cors from 'cors';\napp.use(cors({\n  credentials: true,\n  origin: ['https://app.example.com'],\n}));\n");
+}
+
+/// Wraps `call` in a handler, as a controller would write it.
+fn handler(call: &str) -> String {
+    format!("app.get('/', (req, res) => {{\n  {call};\n  res.end();\n}});\n")
+}
+
+/// Checks that no two findings' fixes overlap, so the engine can apply them in one pass.
+fn assert_fixes_apart(result: &cinch::engine::FileResult) {
+    let edits: Vec<(usize, &cinch::edit::Edit)> = result
+        .remaining
+        .iter()
+        .enumerate()
+        .flat_map(|(index, d)| d.finding.fix.iter().flat_map(move |fix| fix.edits.iter().map(move |edit| (index, edit))))
+        .collect();
+    for (a, first) in &edits {
+        for (b, second) in &edits {
+            assert!(a == b || !first.overlaps(second), "the fixes of findings {a} and {b} overlap: {first:?} {second:?}");
+        }
+    }
+}
+
+#[test]
+fn cookie_explicit_false_kept_in_safe_mode() {
+    let cases = [
+        ("res.cookie('a', 'b', { httpOnly: false })", "res.cookie('a', 'b', { httpOnly: false, secure: true, sameSite: 'lax' })"),
+        ("res.cookie('a', 'b', { secure: false })", "res.cookie('a', 'b', { secure: false, httpOnly: true, sameSite: 'lax' })"),
+        ("res.cookie('a', 'b', { sameSite: false })", "res.cookie('a', 'b', { sameSite: false, httpOnly: true, secure: true })"),
+    ];
+    for (call, expected) in cases {
+        let result = common::run("app.js", &handler(call), "", FixMode::Safe);
+        assert_eq!(common::fixed_text(&result), handler(expected), "{call}");
+        assert_eq!(result.remaining.len(), 1, "{call}: {:?}", result.remaining);
+    }
+}
+
+#[test]
+fn cookie_explicit_false_review() {
+    let text = handler("res.cookie('a', 'b', { httpOnly: false, secure: false, sameSite: false })");
+    let before = common::run("app.js", &text, "", FixMode::None);
+    assert_fixes_apart(&before);
+    let kinds: Vec<Option<Applicability>> = before.remaining.iter().map(|d| d.finding.fix.as_ref().map(|f| f.applicability)).collect();
+    assert_eq!(kinds, vec![None, Some(Applicability::Review), Some(Applicability::Review)]);
+    let http_only = &before.remaining[0].finding;
+    assert!(http_only.message.contains("`httpOnly: false`"), "{}", http_only.message);
+    assert!(http_only.notes.iter().any(|n| n.contains("cookies.readable_by_scripts")), "{:?}", http_only.notes);
+
+    let result = common::run("app.js", &text, "", FixMode::Unsafe);
+    assert_eq!(common::fixed_text(&result), handler("res.cookie('a', 'b', { httpOnly: false, secure: true, sameSite: 'lax' })"));
+    let remaining: Vec<&str> = result.remaining.iter().map(|d| d.finding.message.as_str()).collect();
+    assert_eq!(remaining, vec!["cookie `a` is set with `httpOnly: false`, so any script on the page can read it"]);
+    common::assert_invariants("app.js", &text, "", FixMode::Unsafe, &[]);
+}
+
+#[test]
+fn cookie_review_and_safe_apart() {
+    // The explicit value is the last property, right where the missing flags are added.
+    let calls = [
+        "res.cookie('a', 'b', { secure: false })",
+        "res.cookie('a', 'b', {\n    sameSite: false\n  })",
+        "res.cookie('a', 'b', {\n    sameSite: false // sent from the partner site\n  })",
+    ];
+    for call in calls {
+        let text = handler(call);
+        assert_fixes_apart(&common::run("app.js", &text, "", FixMode::None));
+        let result = common::run("app.js", &text, "", FixMode::Unsafe);
+        assert!(result.remaining.is_empty(), "{call}: {:?}", result.remaining);
+        common::assert_invariants("app.js", &text, "", FixMode::Unsafe, &[]);
+    }
+    let fixed = common::fixed_text(&common::run("app.js", &handler("res.cookie('a', 'b', { secure: false })"), "", FixMode::Unsafe));
+    assert_eq!(fixed, handler("res.cookie('a', 'b', { secure: true, httpOnly: true, sameSite: 'lax' })"));
+}
+
+#[test]
+fn cookie_same_site_none() {
+    let text = handler("res.cookie('a', 'b', { httpOnly: true, sameSite: 'None' })");
+    let result = common::run("app.js", &text, "", FixMode::Safe);
+    assert_eq!(common::fixed_text(&result), handler("res.cookie('a', 'b', { httpOnly: true, sameSite: 'None', secure: true })"));
+    let message = &result.fixed_findings[0].finding.message;
+    assert!(message.contains("browsers reject"), "{message}");
+
+    let text = handler("res.cookie('a', 'b', { httpOnly: true, sameSite: 'None', secure: false })");
+    let result = common::run("app.js", &text, "", FixMode::Safe);
+    assert!(result.fixed.is_none(), "an explicit `secure: false` changed in safe mode");
+    let finding = &result.remaining[0].finding;
+    assert!(finding.message.contains("browsers reject"), "{}", finding.message);
+    assert_eq!(finding.fix.as_ref().map(|f| f.applicability), Some(Applicability::Review));
+}
+
+#[test]
+fn session_explicit_false_review() {
+    let text = "const session = require('express-session');\n\
+        app.use(session({ secret: process.env.S, proxy: true, cookie: { httpOnly: false, sameSite: false, secure: false } }));\n";
+    let safe = common::run("app.js", text, "", FixMode::Safe);
+    assert!(safe.fixed.is_none(), "explicit values changed in safe mode:\n{}", common::fixed_text(&safe));
+    assert_eq!(safe.remaining.len(), 3);
+    assert!(safe.remaining.iter().all(|d| d.finding.fix.as_ref().map(|f| f.applicability) == Some(Applicability::Review)));
+    assert_fixes_apart(&common::run("app.js", text, "", FixMode::None));
+    let fixed = common::fixed_text(&common::run("app.js", text, "", FixMode::Unsafe));
+    assert!(fixed.contains("cookie: { httpOnly: true, sameSite: 'lax', secure: true } }));"), "{fixed}");
+}
+
+#[test]
+fn session_missing_same_site_safe() {
+    let text = "const session = require('express-session');\n\
+        app.use(session({ secret: process.env.S, proxy: true, cookie: { httpOnly: false, secure: true } }));\n";
+    let result = common::run("app.js", text, "", FixMode::Safe);
+    assert!(common::fixed_text(&result).contains("cookie: { httpOnly: false, secure: true, sameSite: 'lax' } }));"));
+    let left: Vec<&str> = result.remaining.iter().map(|d| d.finding.message.as_str()).collect();
+    assert_eq!(left, vec!["the express-session cookie sets `httpOnly: false`, so any script on the page can read the session id"]);
+}
+
+#[test]
+fn cors_regex_end_anchor() {
+    let cases = [
+        ("/^https:\\/\\/example\\.com/", "/^https:\\/\\/example\\.com$/"),
+        ("/^https?:\\/\\/example\\.com/i", "/^https?:\\/\\/example\\.com$/i"),
+        ("/^https:\\/\\/([a-z0-9-]+\\.)*example\\.com(:\\d+)?/", "/^https:\\/\\/([a-z0-9-]+\\.)*example\\.com(:\\d+)?$/"),
+    ];
+    for (pattern, expected) in cases {
+        let text = format!("const cors = require('cors');\napp.use(cors({{ origin: {pattern}, credentials: true }}));\n");
+        let result = common::run("app.js", &text, ORIGINS, FixMode::Unsafe);
+        assert_eq!(common::fixed_text(&result), text.replace(pattern, expected), "{pattern}");
+        let message = &result.fixed_findings[0].finding.message;
+        assert!(message.contains(".com.evil.net`"), "{pattern}: {message}");
+        assert!(!message.contains("evil-"), "{pattern}: {message}");
+        common::assert_invariants("app.js", &text, ORIGINS, FixMode::Unsafe, &[]);
+    }
+}
+
+#[test]
+fn cors_regex_lookalike_message() {
+    let text = "const cors = require('cors');\napp.use(cors({ origin: /example\\.com$/, credentials: true }));\n";
+    let result = common::run("app.js", text, ORIGINS, FixMode::Unsafe);
+    let message = &result.fixed_findings[0].finding.message;
+    assert!(message.contains("`https://evil-example.com`"), "{message}");
+    assert!(common::fixed_text(&result).contains("origin: /^https:\\/\\/([a-z0-9-]+\\.)*example\\.com$/,"));
+}
+
+#[test]
+fn cors_regex_tight_untouched() {
+    for pattern in ["/^https:\\/\\/example\\.com$/", "/^https:\\/\\/([a-z0-9-]+\\.)*example\\.com$/", "/^https:\\/\\/example\\.com\\//"] {
+        let text = format!("const cors = require('cors');\napp.use(cors({{ origin: {pattern}, credentials: true }}));\n");
+        let result = common::run("app.js", &text, ORIGINS, FixMode::Unsafe);
+        assert!(result.remaining.is_empty(), "{pattern}: {:?}", result.remaining);
+        assert!(result.fixed.is_none(), "{pattern}: the file changed");
+    }
+}
+
+#[test]
+fn powered_by_enabled_explicitly() {
+    for setting in ["app.enable('x-powered-by');", "app.set('x-powered-by', true);"] {
+        let text = format!("const express = require('express');\nconst app = express();\n{setting}\n");
+        let result = common::run("app.js", &text, "", FixMode::Unsafe);
+        assert!(result.fixed.is_none(), "{setting}: an explicit setting was overridden");
+        assert_eq!(rules_of(&result), vec!["EXP004"], "{setting}");
+        assert!(result.remaining[0].finding.fix.is_none(), "{setting}");
+        assert_eq!(result.remaining[0].line, 3, "{setting}: the finding is not on the setting");
+    }
 }

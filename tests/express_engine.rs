@@ -1,6 +1,7 @@
 //! Runs the example Express apps, fixed by cinch, under Node with the real express,
 //! express-session, cookie-session and cors packages (pinned in tests/node/package-lock.json),
-//! and checks the fixes over HTTP on loopback ports.
+//! and checks the fixes over HTTP on loopback ports. Fixed CORS origin patterns are also checked
+//! with Node's own regular expressions, which the cors package uses.
 //!
 //! Without Node the test is skipped with a message, unless the `CI` environment variable is set,
 //! in which case it fails. `npm ci` runs in tests/node when its node_modules is missing.
@@ -225,4 +226,58 @@ fn fixed_examples_over_http() {
     check_fixed_app(&app, &["XSRF-TOKEN"], &["session", "session.sig"]);
     let token = get(&app, "/login", ALLOWED);
     assert!(!token.cookie("XSRF-TOKEN").to_ascii_lowercase().contains("httponly"), "XSRF-TOKEN became HttpOnly");
+}
+
+/// Origin patterns with origins that the original accepted from its own host and must keep
+/// accepting after the fix.
+const PATTERNS: [(&str, &[&str]); 7] = [
+    ("/^https:\\/\\/example\\.com/", &["https://example.com"]),
+    ("/https:\\/\\/example\\.com/", &["https://example.com"]),
+    ("/example\\.com$/", &["https://example.com", "https://www.example.com"]),
+    ("/^https?:\\/\\/example\\.com/i", &["https://EXAMPLE.com", "http://example.com"]),
+    ("/\\.partner\\.example$/", &["https://www.partner.example", "https://a.b.partner.example"]),
+    ("/^https:\\/\\/.*example\\.com$/", &["https://example.com", "https://a.example.com"]),
+    ("/^https:\\/\\/([a-z0-9-]+\\.)*example\\.com(:\\d+)?/", &["https://a.example.com:8443", "https://example.com"]),
+];
+
+/// Returns the backquoted origins in `message`.
+fn named_origins(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).filter(|part| part.starts_with("http")).collect()
+}
+
+#[test]
+fn cors_patterns_in_node() {
+    if !node_available() {
+        return;
+    }
+    // Each line of the script tests one origin against one regular expression literal.
+    let mut script = String::from("const checks = [];\n");
+    let mut expected = Vec::new();
+    for (pattern, own) in PATTERNS {
+        let text = format!("const cors = require('cors');\napp.use(cors({{ origin: {pattern}, credentials: true }}));\n");
+        let result = common::run("app.js", &text, CONFIG, FixMode::Unsafe);
+        let finding = &result.fixed_findings.first().unwrap_or_else(|| panic!("{pattern}: no fix applied, {:?}", result.remaining)).finding;
+        let fixed_text = result.fixed.as_deref().expect("the fix changed the file");
+        let fixed = fixed_text.split("origin: ").nth(1).and_then(|rest| rest.split(", credentials").next()).expect("the fixed origin");
+        let bypasses = named_origins(&finding.message);
+        assert!(!bypasses.is_empty(), "{pattern}: the message names no origin: {}", finding.message);
+        for origin in bypasses {
+            script.push_str(&format!("checks.push({pattern}.test({origin:?}));\n"));
+            expected.push((format!("{pattern} matches {origin}"), true));
+            script.push_str(&format!("checks.push({fixed}.test({origin:?}));\n"));
+            expected.push((format!("{fixed} matches {origin}"), false));
+        }
+        for origin in own {
+            script.push_str(&format!("checks.push({fixed}.test({origin:?}));\n"));
+            expected.push((format!("{fixed} matches {origin}"), true));
+        }
+    }
+    script.push_str("console.log(JSON.stringify(checks));\n");
+    let output = Command::new("node").arg("-e").arg(&script).output().expect("run node");
+    assert!(output.status.success(), "node failed: {}", String::from_utf8_lossy(&output.stderr));
+    let results: Vec<bool> = serde_json::from_slice(&output.stdout).expect("node prints a JSON array");
+    assert_eq!(results.len(), expected.len());
+    for ((claim, want), got) in expected.iter().zip(results) {
+        assert_eq!(got, *want, "in Node, `{claim}` is {got}");
+    }
 }

@@ -3,6 +3,10 @@
 //! injected scripts, sent over plain HTTP and sent on cross-site requests. Express writes the
 //! `Secure` attribute whatever the request's scheme, so adding it needs no proxy setting.
 //!
+//! Missing flags are added by a safe fix. A value the author wrote is a choice that the app may
+//! rely on, so an explicit `secure: false` or `sameSite: false` is changed only by a review-level
+//! fix, and an explicit `httpOnly: false` is reported without one.
+//!
 //! The call is found by shape, because controllers rarely import express: a `.cookie(...)` call
 //! with two or three arguments on the response parameter of a function shaped like a handler,
 //! `(req, res)`, `(req, res, next)` or `(err, req, res, next)`. Cookies that browser scripts
@@ -11,7 +15,7 @@
 use globset::GlobBuilder;
 use tree_sitter::Node;
 
-use super::object::{add_properties, quoted_in};
+use super::object::{add_properties, quoted_in, Property};
 use super::script::{Options, Script};
 use super::session::Flag;
 use super::syntax::{call_arguments, is_function, method_call, named_children, parameter_names, string_value, text_of, unwrap_expression};
@@ -29,11 +33,11 @@ impl<'t> Rule<Script<'t>> for InsecureCookieOptions {
     }
 
     fn check(&self, script: &Script<'t>, ctx: &RuleContext) -> Vec<Finding> {
-        script.calls.iter().filter_map(|call| check_call(script, ctx, *call)).collect()
+        script.calls.iter().filter_map(|call| check_call(script, ctx, *call)).flatten().collect()
     }
 }
 
-fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Option<Finding> {
+fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Option<Vec<Finding>> {
     let text = script.text;
     let (receiver, method) = method_call(call, text)?;
     let args = call_arguments(call);
@@ -63,22 +67,25 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
         if readable {
             finding = finding.with_note(readable_note());
         }
-        return Some(finding);
+        return Some(vec![finding]);
     };
 
     let object = match script.options(*options_arg) {
         Options::Object(object) => object,
         Options::Opaque(node, why) => {
-            return Some(
-                Finding::new(ID, node.byte_range(), format!("cannot check the options of {cookie_label}: they are {why}"))
-                    .with_note("make sure the options set `httpOnly: true` (unless scripts read the cookie), `secure: true` and `sameSite`"),
-            );
+            return Some(vec![Finding::new(ID, node.byte_range(), format!("cannot check the options of {cookie_label}: they are {why}"))
+                .with_note("make sure the options set `httpOnly: true` (unless scripts read the cookie), `secure: true` and `sameSite`")]);
         }
     };
 
     // Options held in a `const` may also serve a cookie that scripts read, which must stay readable.
     let sharer = if readable { None } else { readable_sharer(script, ctx, *options_arg, call) };
-    let mut edits = Vec::new();
+    let same_site_flag = Flag::read(object, "sameSite", text);
+    let none = same_site_flag.none_literal(text);
+    let none_without_secure = none.map(|literal| format!("`sameSite: {literal}` without `secure`, which browsers reject"));
+    // A finding about one explicit value sits on that value when the object is written in the call.
+    let at = |found: Property<'_>| if call.byte_range().contains(&found.node.start_byte()) { found.node.byte_range() } else { call.byte_range() };
+    let mut findings = Vec::new();
     let mut missing: Vec<(&str, String)> = Vec::new();
     let mut problems = Vec::new();
     let http_only = Flag::read(object, "httpOnly", text);
@@ -88,51 +95,61 @@ fn check_call<'t>(script: &Script<'t>, ctx: &RuleContext, call: Node<'t>) -> Opt
                 problems.push("no `httpOnly`");
                 missing.push(("httpOnly", "true".to_string()));
             }
-            Flag::False(found) => {
-                problems.push("`httpOnly: false`");
-                edits.push(Edit::replace(found.value.byte_range(), "true"));
-            }
+            Flag::False(found) => findings.push(
+                Finding::new(ID, at(found), format!("{cookie_label} is set with `httpOnly: false`, so any script on the page can read it"))
+                    .with_note("an explicit `httpOnly: false` usually means that browser scripts read this cookie, so cinch does not change it: set it to `true` if no script does, or add the cookie's name to `cookies.readable_by_scripts` if one does"),
+            ),
             _ => {}
         }
     }
     match Flag::read(object, "secure", text) {
         Flag::Missing => {
-            problems.push("no `secure`");
+            problems.push(none_without_secure.as_deref().unwrap_or("no `secure`"));
             missing.push(("secure", "true".to_string()));
         }
         Flag::False(found) => {
-            problems.push("`secure: false`");
-            edits.push(Edit::replace(found.value.byte_range(), "true"));
+            let message = if let Some(literal) = none {
+                format!("{cookie_label} is set with `sameSite: {literal}` and `secure: false`, and browsers reject such cookies")
+            } else {
+                format!("{cookie_label} is set with `secure: false`, so browsers also send it over plain HTTP")
+            };
+            findings.push(
+                Finding::new(ID, at(found), message)
+                    .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), "true")]))
+                    .with_note("`secure: false` may be deliberate for a development server on plain HTTP, because browsers keep a secure cookie sent over plain HTTP only from localhost; set it from the environment if so"),
+            );
         }
         _ => {}
     }
-    match Flag::read(object, "sameSite", text) {
+    match same_site_flag {
         Flag::Missing => {
             problems.push("no `sameSite`");
             missing.push(("sameSite", quoted_in(object, script, same_site)));
         }
         Flag::False(found) => {
-            problems.push("`sameSite: false`");
-            edits.push(Edit::replace(found.value.byte_range(), quoted_in(object, script, same_site)));
+            let value = quoted_in(object, script, same_site);
+            findings.push(
+                Finding::new(ID, at(found), format!("{cookie_label} is set with `sameSite: false`, so it has no `SameSite` attribute and some browsers send it on cross-site requests"))
+                    .with_note(format!("an explicit `sameSite: false` may be deliberate for a cookie that must come along on requests from other sites, which `sameSite: {value}` stops; check such flows before applying the fix"))
+                    .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), value)])),
+            );
         }
         _ => {}
     }
-    if problems.is_empty() {
-        return None;
+    if !problems.is_empty() {
+        let mut finding = Finding::new(ID, call.byte_range(), format!("{cookie_label} is set with {}", join_and(&problems)))
+            .with_fix(Fix::safe(add_properties(script, object, &missing)));
+        if readable && !matches!(http_only, Flag::True(_)) {
+            finding = finding.with_note(readable_note());
+        }
+        if let Some(other) = &sharer {
+            finding = finding.with_note(format!(
+                "`httpOnly` is left out: these options also serve cookie `{other}`, which `cookies.readable_by_scripts` lists as read by browser scripts; give {cookie_label} options of its own to make it `httpOnly`"
+            ));
+        }
+        findings.insert(0, finding);
     }
-    if !missing.is_empty() {
-        edits.extend(add_properties(script, object, &missing));
-    }
-    let mut finding = Finding::new(ID, call.byte_range(), format!("{cookie_label} is set with {}", join_and(&problems))).with_fix(Fix::safe(edits));
-    if readable && !matches!(http_only, Flag::True(_)) {
-        finding = finding.with_note(readable_note());
-    }
-    if let Some(other) = sharer {
-        finding = finding.with_note(format!(
-            "`httpOnly` is left out: these options also serve cookie `{other}`, which `cookies.readable_by_scripts` lists as read by browser scripts; give {cookie_label} options of its own to make it `httpOnly`"
-        ));
-    }
-    Some(finding)
+    Some(findings)
 }
 
 /// Returns the name of another cookie, listed in `cookies.readable_by_scripts`, whose

@@ -3,9 +3,9 @@
 //! travels over plain HTTP, rides along on cross-site requests, or is readable by injected
 //! scripts. When a TLS-terminating proxy forwards plain HTTP, express-session silently skips a
 //! `secure` cookie and cookie-session throws, so the `secure` fix also makes the app trust
-//! `express.trust_proxy_hops` proxies.
+//! `express.trust_proxy_hops` proxies. A missing `sameSite` is added by a safe fix; explicit
+//! `false` values are changed only by review-level fixes.
 
-use super::insecure_cookie_options::join_and;
 use super::object::add_properties;
 use super::script::Script;
 use super::session::{session_calls, CookieFlags, Flag, SessionCall, SessionPackage};
@@ -59,53 +59,41 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
             findings.push(secure_finding(script, ctx, session, range, format!("{package} sends the session cookie without `secure`"), edits));
         }
         CookieFlags::Object { object, anchor } => {
-            let mut safe_edits = Vec::new();
-            let mut problems = Vec::new();
-            let mut notes = Vec::new();
-            let mut missing = Vec::new();
-            let mut explicit = Vec::new();
+            // Missing flags are added by a safe fix; explicit weak values are changed only by
+            // review-level fixes, each on its own property.
             if let Flag::False(found) = Flag::read(object, "httpOnly", text) {
-                problems.push("`httpOnly: false`");
-                notes.push("`httpOnly: false` lets any script on the page read the session id");
-                safe_edits.push(Edit::replace(found.value.byte_range(), "true"));
-                explicit.push(found.node.byte_range());
+                findings.push(
+                    Finding::new(ID, found.node.byte_range(), format!("the {package} cookie sets `httpOnly: false`, so any script on the page can read the session id"))
+                        .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), "true")]))
+                        .with_note("an explicit `httpOnly: false` may be there because a browser script reads this cookie; that script stops working after the fix"),
+                );
             }
             let same_site_flag = Flag::read(object, "sameSite", text);
             match same_site_flag {
                 Flag::Missing => {
-                    problems.push("no `sameSite` flag");
-                    notes.push("without `sameSite` some browsers send the cookie on cross-site requests");
-                    missing.push(("sameSite", same_site.clone()));
+                    findings.push(
+                        Finding::new(ID, anchor.byte_range(), format!("the {package} cookie has no `sameSite` flag"))
+                            .with_fix(Fix::safe(add_properties(script, object, &[("sameSite", same_site.clone())])))
+                            .with_note("without `sameSite` some browsers send the cookie on cross-site requests"),
+                    );
                 }
                 Flag::False(found) => {
-                    problems.push("`sameSite: false`");
-                    notes.push("`sameSite: false` sends the cookie on cross-site requests");
-                    safe_edits.push(Edit::replace(found.value.byte_range(), same_site.clone()));
-                    explicit.push(found.node.byte_range());
+                    findings.push(
+                        Finding::new(ID, found.node.byte_range(), format!("the {package} cookie sets `sameSite: false`, so it has no `SameSite` attribute and some browsers send it on cross-site requests"))
+                            .with_fix(Fix::review(vec![Edit::replace(found.value.byte_range(), same_site.clone())]))
+                            .with_note(format!(
+                                "an explicit `sameSite: false` may be deliberate for a session that must survive requests from other sites (a login that posts back from an identity provider, an embedded page), which `sameSite: {same_site}` stops; check such flows before applying the fix"
+                            )),
+                    );
                 }
                 _ => {}
             }
-            if !missing.is_empty() {
-                safe_edits.extend(add_properties(script, object, &missing));
-            }
-            if !problems.is_empty() {
-                // A finding about one explicit value sits on that property.
-                let range = match (problems.len(), explicit.as_slice()) {
-                    (1, [only]) => only.clone(),
-                    _ => anchor.byte_range(),
-                };
-                let mut finding = Finding::new(ID, range, format!("the {package} cookie has {}", join_and(&problems))).with_fix(Fix::safe(safe_edits));
-                for note in notes {
-                    finding = finding.with_note(note);
-                }
-                findings.push(finding);
-            }
 
-            let none = same_site_flag.string(text).as_deref() == Some("none");
+            let none = same_site_flag.none_literal(text);
             match Flag::read(object, "secure", text) {
                 Flag::Missing => {
-                    let message = if none {
-                        format!("the {package} cookie has `sameSite: 'none'` without `secure`, and browsers reject such cookies")
+                    let message = if let Some(literal) = none {
+                        format!("the {package} cookie has `sameSite: {literal}` without `secure`, and browsers reject such cookies")
                     } else {
                         format!("the {package} cookie has no `secure` flag, so it is also sent over plain HTTP")
                     };
@@ -113,7 +101,11 @@ fn check_session<'t>(script: &Script<'t>, ctx: &RuleContext, session: &SessionCa
                     findings.push(secure_finding(script, ctx, session, anchor.byte_range(), message, edits));
                 }
                 Flag::False(found) => {
-                    let message = format!("the {package} cookie sets `secure: false`, so it is also sent over plain HTTP");
+                    let message = if let Some(literal) = none {
+                        format!("the {package} cookie has `sameSite: {literal}` with `secure: false`, and browsers reject such cookies")
+                    } else {
+                        format!("the {package} cookie sets `secure: false`, so it is also sent over plain HTTP")
+                    };
                     let edits = vec![Edit::replace(found.value.byte_range(), "true")];
                     let finding = secure_finding(script, ctx, session, found.node.byte_range(), message, edits)
                         .with_note("`secure: false` may be deliberate for local development over HTTP; set it from the environment if so");

@@ -1,9 +1,11 @@
 //! EXP003 permissive-cors: `cors` options that let any site make credentialed requests
 //! (`origin: true`, `origin: '*'` or a callback that accepts every origin, with
-//! `credentials: true`), and origin regular expressions that lookalike domains also match
-//! (`/example\.com$/` matches `evil-example.com`). The fix writes the origins from
-//! `cors.allowed_origins`, or anchors the regular expression at the scheme and at a host
-//! boundary. Without that key every finding is reported and the file is left alone.
+//! `credentials: true`), and origin regular expressions that other sites' origins also match
+//! (`/example\.com$/` matches `https://evil-example.com`; `/^https:\/\/example\.com/` matches
+//! `https://example.com.evil.net`). Patterns are judged by trying such origins against them. The
+//! fix writes the origins from `cors.allowed_origins`, or anchors the regular expression while
+//! keeping the subdomains it accepted. Without that key every finding is reported and the file is
+//! left alone.
 
 use tree_sitter::Node;
 
@@ -102,21 +104,29 @@ fn check_call<'t>(script: &Script<'t>, origins: Option<&[String]>, call: Node<'t
     };
     for regex in regexes {
         let pattern = regex.child_by_field_name("pattern").map_or("", |p| text_of(p, text));
-        if is_anchored(pattern) {
-            continue;
-        }
-        let message = format!("the origin pattern `{}` is not anchored, so lookalike domains such as `evil-{}` also match", text_of(regex, text), example_host(pattern));
-        let finding = Finding::new(ID, regex.byte_range(), message);
-        match anchored(pattern) {
-            Some(fixed) => {
-                let flags = regex.child_by_field_name("flags").map_or("", |f| text_of(f, text));
-                let finding = finding.with_note("the anchored pattern accepts the host and its subdomains over the same scheme, and nothing else");
-                findings.push(with_fix_or_key(finding, origins, |_| vec![Edit::replace(regex.byte_range(), format!("/{fixed}/{flags}"))]));
+        let flags = regex.child_by_field_name("flags").map_or("", |f| text_of(f, text));
+        let literal = text_of(regex, text);
+        match review_pattern(pattern, flags) {
+            Review::Tight => {}
+            Review::Unreadable => findings.push(
+                Finding::new(ID, regex.byte_range(), format!("the origin pattern `{literal}` is not anchored with both `^` and `$`, and cinch cannot tell which other sites' origins it lets through"))
+                    .with_note(ANCHOR_BY_HAND_NOTE),
+            ),
+            Review::Loose { message, fix } => {
+                let finding = Finding::new(ID, regex.byte_range(), format!("the origin pattern `{literal}` {message}"));
+                match fix {
+                    Some((fixed, note)) => {
+                        let finding = finding.with_note(note);
+                        findings.push(with_fix_or_key(finding, origins, |_| vec![Edit::replace(regex.byte_range(), format!("/{fixed}/{flags}"))]));
+                    }
+                    None => findings.push(finding.with_note(ANCHOR_BY_HAND_NOTE)),
+                }
             }
-            None => findings.push(finding.with_note("cinch cannot read a host name from this pattern; anchor it by hand (`^https://` and `$`)")),
         }
     }
 }
+
+const ANCHOR_BY_HAND_NOTE: &str = "cinch cannot anchor this pattern safely; anchor it by hand, with `^https:\\/\\/` before the host and `$` after it";
 
 /// Explains why an `origin` value accepts every origin, or returns `None`.
 fn allows_every_origin(value: Node<'_>, text: &str) -> Option<&'static str> {
@@ -155,15 +165,69 @@ fn callback_allows_all(function: Node<'_>, text: &str) -> bool {
         && (bool_value(args[1]) == Some(true) || text_of(args[1], text) == origin)
 }
 
-/// Checks whether a pattern is anchored at both ends without a wildcard right before the host, which
-/// would let `evil-example.com` through.
-fn is_anchored(pattern: &str) -> bool {
-    let Some(rest) = pattern.strip_prefix('^') else { return false };
-    if !pattern.ends_with('$') || pattern.ends_with("\\$") {
-        return false;
+/// The verdict on an origin pattern, from the origins that get through it.
+#[derive(Debug, PartialEq, Eq)]
+enum Review {
+    /// No origin of another site that cinch tries gets through.
+    Tight,
+    /// The pattern lacks `^` or `$`, and cinch cannot evaluate it or read a host from it.
+    Unreadable,
+    /// Another site's origin gets through: the rest of the message naming it, and the fixed
+    /// pattern with a note on what it accepts, when cinch can write one.
+    Loose { message: String, fix: Option<(String, String)> },
+}
+
+/// An origin pattern split into its anchors, scheme, subdomain wildcard, host and the rest.
+#[derive(Debug)]
+struct Parts<'p> {
+    start: bool,
+    end: bool,
+    scheme: Option<&'p str>,
+    wildcard: Option<&'p str>,
+    host: Vec<&'p str>,
+    /// What follows the host, before a final `$`: a port, or anything else.
+    rest: &'p str,
+}
+
+/// Subdomain wildcards that may come right before the host. The first group also matches the end
+/// of another name (`evil-` before `example.com`); the second stops at a dot.
+const BARE_WILDCARDS: [&str; 2] = [".*", ".+"];
+const DOT_WILDCARDS: [&str; 9] = ["(.*\\.)?", "(.+\\.)?", "([a-z0-9-]+\\.)*", "([\\w-]+\\.)*", "(\\w+\\.)?", "(\\w+\\.)*", ".*\\.", ".+\\.", "\\."];
+/// Dot-bounded wildcards that require at least one subdomain label.
+const REQUIRED_SUBDOMAIN: [&str; 3] = [".*\\.", ".+\\.", "\\."];
+
+impl<'p> Parts<'p> {
+    fn parse(pattern: &'p str) -> Option<Parts<'p>> {
+        let (start, body) = match pattern.strip_prefix('^') {
+            Some(body) => (true, body),
+            None => (false, pattern),
+        };
+        let end = ends_with_anchor(body);
+        let body = if end { &body[..body.len() - 1] } else { body };
+        let (scheme, mut host_part) = split_scheme(body);
+        let mut wildcard = None;
+        for prefix in DOT_WILDCARDS.iter().chain(BARE_WILDCARDS.iter()) {
+            if let Some(stripped) = host_part.strip_prefix(prefix) {
+                wildcard = Some(*prefix);
+                host_part = stripped;
+                break;
+            }
+        }
+        let (host, rest) = split_host(host_part)?;
+        Some(Parts { start, end, scheme, wildcard, host, rest })
     }
-    let (_, after_scheme) = split_scheme(rest);
-    !(after_scheme.starts_with(".*") || after_scheme.starts_with(".+")) || after_scheme[2..].starts_with("\\.")
+
+    /// Checks that the pattern names a scheme and that nothing but a dot-bounded run of labels
+    /// can come between it and the host. Such a pattern accepts other names ending in the host
+    /// only where a `^` or `$` is missing, and an origin cannot carry text before its scheme.
+    fn host_start_pinned(&self) -> bool {
+        self.scheme.is_some() && !self.wildcard.is_some_and(|w| BARE_WILDCARDS.contains(&w))
+    }
+}
+
+/// Checks whether `pattern` ends with a `$` anchor rather than an escaped `\$`.
+fn ends_with_anchor(pattern: &str) -> bool {
+    pattern.strip_suffix('$').is_some_and(|body| (body.len() - body.trim_end_matches('\\').len()) % 2 == 0)
 }
 
 /// Splits `https?:\/\/` (slashes escaped or not) off the front of a pattern.
@@ -178,57 +242,245 @@ fn split_scheme(pattern: &str) -> (Option<&str>, &str) {
     (None, pattern)
 }
 
-/// Builds the anchored form of an origin pattern: the scheme (`https` unless the pattern names one),
-/// any number of subdomain labels, the host with its dots escaped, and `$`. `None` when the
-/// pattern contains more than a host.
-fn anchored(pattern: &str) -> Option<String> {
-    let rest = pattern.strip_prefix('^').unwrap_or(pattern);
-    let rest = rest.strip_suffix('$').unwrap_or(rest);
-    let (scheme, rest) = split_scheme(rest);
-    let mut host = rest;
-    for prefix in ["(.*\\.)?", "(.+\\.)?", "([a-z0-9-]+\\.)*", "([\\w-]+\\.)*", "(\\w+\\.)?", "(\\w+\\.)*", ".*\\.", ".+\\.", ".*", ".+", "\\."] {
-        if let Some(stripped) = host.strip_prefix(prefix) {
-            host = stripped;
+/// Reads host labels (`partner\.example`; an unescaped `.` counts as a separator too) from the
+/// front of `text` and returns them with what follows. `None` when `text` starts with no label.
+fn split_host(text: &str) -> Option<(Vec<&str>, &str)> {
+    let is_label = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let mut labels = Vec::new();
+    let mut rest = text;
+    loop {
+        let length = rest.find(|c: char| !is_label(c)).unwrap_or(rest.len());
+        if length == 0 {
             break;
         }
+        labels.push(&rest[..length]);
+        rest = &rest[length..];
+        let after_dot = rest.strip_prefix("\\.").or_else(|| rest.strip_prefix('.'));
+        match after_dot {
+            Some(next) if next.starts_with(is_label) => rest = next,
+            _ => break,
+        }
     }
-    let labels = host_labels(host)?;
-    Some(format!("^{}:\\/\\/([a-z0-9-]+\\.)*{}$", scheme.unwrap_or("https"), labels.join("\\.")))
+    (!labels.is_empty()).then_some((labels, rest))
 }
 
-/// Splits a host written as a pattern (`partner\.example`) into labels. An unescaped `.` counts
-/// as a separator too. Returns `None` when anything else appears.
-fn host_labels(host: &str) -> Option<Vec<&str>> {
-    let labels: Vec<&str> = host.split("\\.").flat_map(|part| part.split('.')).collect();
-    let valid = labels.iter().all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    (valid && !labels.is_empty()).then_some(labels)
+/// Checks whether `pattern` has an alternation (`|`) outside any group or class, which a `^` or
+/// `$` added at one end would bind to one branch only.
+fn has_top_level_alternation(pattern: &str) -> bool {
+    let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
-/// Returns a readable host for the message: the pattern without escapes and anchors.
-fn example_host(pattern: &str) -> String {
-    let rest = pattern.trim_start_matches('^').trim_end_matches('$');
-    let (_, rest) = split_scheme(rest);
-    rest.replace("\\.", ".").trim_start_matches(['.', '*', '+']).to_string()
+/// Compiles a JavaScript pattern with the `i` flag honoured. `None` for syntax the regex crate
+/// does not share with JavaScript, such as lookaround.
+fn compile(pattern: &str, flags: &str) -> Option<regex::Regex> {
+    regex::RegexBuilder::new(pattern).case_insensitive(flags.contains('i')).build().ok()
+}
+
+/// Origins of other sites that a loose pattern for `host` lets through.
+struct Bypasses {
+    lookalike: String,
+    longer: String,
+    plain: [String; 2],
+}
+
+impl Bypasses {
+    fn new(scheme: &str, host: &str) -> Bypasses {
+        Bypasses {
+            lookalike: format!("{scheme}://evil-{host}"),
+            longer: format!("{scheme}://{host}.evil.net"),
+            plain: [format!("http://{host}"), format!("http://www.{host}")],
+        }
+    }
+}
+
+/// Tries origins of other sites against an origin pattern, names one that gets through, and
+/// builds a fixed pattern that keeps what the original accepted from its own host.
+fn review_pattern(pattern: &str, flags: &str) -> Review {
+    let anchored = pattern.starts_with('^') && ends_with_anchor(pattern);
+    let (Some(original), Some(parts)) = (compile(pattern, flags), Parts::parse(pattern)) else {
+        return if anchored { Review::Tight } else { Review::Unreadable };
+    };
+    let host = parts.host.join(".");
+    let scheme = if parts.scheme == Some("http") { "http" } else { "https" };
+    let bypasses = Bypasses::new(scheme, &host);
+    let lookalike = original.is_match(&bypasses.lookalike);
+    let longer = original.is_match(&bypasses.longer);
+    let plain = parts.scheme.is_none() && bypasses.plain.iter().any(|origin| original.is_match(origin));
+    let message = if lookalike || longer {
+        let mut causes = Vec::new();
+        if lookalike && longer && !parts.start && !parts.end {
+            causes.push("is anchored at neither end");
+        } else {
+            if lookalike {
+                causes.push(lookalike_cause(&parts));
+            }
+            if longer {
+                causes.push("has no `$` after the host");
+            }
+        }
+        let examples: Vec<String> = [(lookalike, &bypasses.lookalike), (longer, &bypasses.longer)]
+            .iter()
+            .filter(|(matched, _)| *matched)
+            .map(|(_, origin)| format!("`{origin}`"))
+            .collect();
+        let kind = if longer { "other sites" } else { "lookalike domains" };
+        format!("{}, so {kind} such as {} also match", causes.join(" and "), examples.join(" and "))
+    } else if plain {
+        let origin = bypasses.plain.iter().find(|origin| original.is_match(origin)).map_or("", String::as_str);
+        format!("names no scheme, so plain-HTTP origins such as `{origin}` also match, which anyone on the network path can pose as")
+    } else {
+        return Review::Tight;
+    };
+    let fix = fixed_pattern(pattern, &parts).and_then(|(fixed, note)| {
+        let compiled = compile(&fixed, flags)?;
+        let own = [format!("{scheme}://{host}"), format!("{scheme}://www.{host}")];
+        let keeps_own = own.iter().all(|origin| !original.is_match(origin) || compiled.is_match(origin));
+        let mut others = vec![&bypasses.lookalike, &bypasses.longer];
+        if parts.scheme.is_none() {
+            others.extend(bypasses.plain.iter());
+        }
+        let blocks_others = others.iter().all(|origin| !compiled.is_match(origin));
+        (keeps_own && blocks_others).then_some((fixed, note))
+    });
+    Review::Loose { message, fix }
+}
+
+/// Says why a pattern lets lookalike domains through.
+fn lookalike_cause(parts: &Parts) -> &'static str {
+    if parts.scheme.is_some() {
+        "has a wildcard right before the host"
+    } else if parts.start {
+        "starts with a wildcard instead of the scheme"
+    } else {
+        "has no `^` at the start"
+    }
+}
+
+/// Writes the fixed pattern and a note on what it accepts. A pattern that names a scheme with no
+/// wildcard right before the host only gets the anchors it lacks, so it accepts exactly the
+/// subdomains it did before. Any other pattern already accepted every subdomain, so it becomes
+/// `^`, the scheme (`https` when it names none), a run of subdomain labels, the host, the rest
+/// and `$`.
+fn fixed_pattern(pattern: &str, parts: &Parts) -> Option<(String, String)> {
+    if has_top_level_alternation(pattern) {
+        return None;
+    }
+    if parts.host_start_pinned() {
+        let anchors = match (parts.start, parts.end) {
+            (true, true) => return None,
+            (true, false) => "`$`",
+            (false, true) => "`^`",
+            (false, false) => "`^` and `$`",
+        };
+        let fixed = format!("{}{pattern}{}", if parts.start { "" } else { "^" }, if parts.end { "" } else { "$" });
+        return Some((fixed, format!("the fix only adds {anchors}, so the pattern keeps its scheme and accepts the same subdomains as before")));
+    }
+    let host = parts.host.join("\\.");
+    let required = parts.wildcard.is_some_and(|w| REQUIRED_SUBDOMAIN.contains(&w));
+    let labels = if required { "([a-z0-9-]+\\.)+" } else { "([a-z0-9-]+\\.)*" };
+    let scheme = parts.scheme.unwrap_or("https");
+    let fixed = format!("^{scheme}:\\/\\/{labels}{host}{}$", parts.rest);
+    let accepts = if required { format!("the subdomains of `{}`", parts.host.join(".")) } else { format!("`{}` and its subdomains", parts.host.join(".")) };
+    let over = match parts.scheme {
+        Some(named) => format!("over `{named}`, as before"),
+        None => "over `https` only (the original named no scheme, so it also accepted plain HTTP)".to_string(),
+    };
+    Some((fixed, format!("the anchored pattern accepts {accepts} {over}, and nothing else")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn anchoring_detection() {
-        assert!(!is_anchored("partner\\.example$"));
-        assert!(!is_anchored("^partner\\.example"));
-        assert!(!is_anchored("^https:\\/\\/.*example\\.com$"));
-        assert!(is_anchored("^https:\\/\\/.*\\.example\\.com$"));
-        assert!(is_anchored("^https:\\/\\/app\\.example\\.com$"));
+    fn fixed(pattern: &str) -> Option<String> {
+        match review_pattern(pattern, "") {
+            Review::Loose { fix, .. } => fix.map(|(fixed, _)| fixed),
+            other => panic!("{pattern}: {other:?}"),
+        }
+    }
+
+    fn message(pattern: &str) -> String {
+        match review_pattern(pattern, "") {
+            Review::Loose { message, .. } => message,
+            other => panic!("{pattern}: {other:?}"),
+        }
     }
 
     #[test]
-    fn anchored_patterns() {
-        assert_eq!(anchored("partner\\.example$").as_deref(), Some("^https:\\/\\/([a-z0-9-]+\\.)*partner\\.example$"));
-        assert_eq!(anchored("https?:\\/\\/.*example\\.com").as_deref(), Some("^https?:\\/\\/([a-z0-9-]+\\.)*example\\.com$"));
-        assert_eq!(anchored("\\.example\\.org$").as_deref(), Some("^https:\\/\\/([a-z0-9-]+\\.)*example\\.org$"));
-        assert_eq!(anchored("(foo|bar)\\.example"), None);
+    fn tight_patterns() {
+        for pattern in [
+            "^https:\\/\\/app\\.example\\.com$",
+            "^https:\\/\\/.*\\.example\\.com$",
+            "^https?:\\/\\/(.*\\.)?example\\.com$",
+            "^https:\\/\\/example\\.com(:\\d+)?$",
+            // Browsers send no path in `Origin`, so these match no real origin at all.
+            "^https:\\/\\/example\\.com\\/",
+            "^example\\.com$",
+            // No origin has text before its scheme, so `^` is not needed here.
+            "https:\\/\\/example\\.com$",
+        ] {
+            assert_eq!(review_pattern(pattern, ""), Review::Tight, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn bypass_named() {
+        assert!(message("partner\\.example$").contains("`https://evil-partner.example`"));
+        let end_open = message("^https:\\/\\/example\\.com");
+        assert!(end_open.contains("no `$`") && end_open.contains("`https://example.com.evil.net`"), "{end_open}");
+        assert!(!end_open.contains("evil-example"), "{end_open}");
+        assert!(message("^https:\\/\\/.*example\\.com$").contains("wildcard right before the host"));
+        let wildcard_open = message("^https:\\/\\/.*example\\.com");
+        assert!(wildcard_open.contains("wildcard right before the host and has no `$`"), "{wildcard_open}");
+        let scheme_unanchored = message("https:\\/\\/example\\.com");
+        assert!(scheme_unanchored.starts_with("has no `$`") && !scheme_unanchored.contains("evil-"), "{scheme_unanchored}");
+        let both = message("partner\\.example");
+        assert!(both.contains("neither end") && both.contains("evil-partner.example") && both.contains("partner.example.evil.net"), "{both}");
+        assert!(message("\\.example\\.org$").contains("`http://www.example.org`"));
+    }
+
+    #[test]
+    fn end_anchor_only() {
+        assert_eq!(fixed("^https:\\/\\/example\\.com").as_deref(), Some("^https:\\/\\/example\\.com$"));
+        assert_eq!(fixed("^https?:\\/\\/example\\.com").as_deref(), Some("^https?:\\/\\/example\\.com$"));
+        assert_eq!(fixed("^https:\\/\\/(.*\\.)?example\\.com(:\\d+)?").as_deref(), Some("^https:\\/\\/(.*\\.)?example\\.com(:\\d+)?$"));
+        // `$` after a trailing wildcard still lets longer hosts through, so there is no fix.
+        assert_eq!(fixed("^https:\\/\\/example\\.com.*"), None);
+        assert_eq!(fixed("https:\\/\\/example\\.com").as_deref(), Some("^https:\\/\\/example\\.com$"));
+        assert_eq!(fixed("^https:\\/\\/a\\.com|^https:\\/\\/b\\.com"), None);
+    }
+
+    #[test]
+    fn subdomains_kept() {
+        assert_eq!(fixed("partner\\.example$").as_deref(), Some("^https:\\/\\/([a-z0-9-]+\\.)*partner\\.example$"));
+        assert_eq!(fixed("https?:\\/\\/.*example\\.com").as_deref(), Some("^https?:\\/\\/([a-z0-9-]+\\.)*example\\.com$"));
+        assert_eq!(fixed("^https:\\/\\/.*example\\.com$").as_deref(), Some("^https:\\/\\/([a-z0-9-]+\\.)*example\\.com$"));
+        assert_eq!(fixed("\\.example\\.org$").as_deref(), Some("^https:\\/\\/([a-z0-9-]+\\.)+example\\.org$"));
+        assert_eq!(review_pattern("(foo|bar)\\.example", ""), Review::Unreadable);
+    }
+
+    #[test]
+    fn unreadable_pattern() {
+        assert_eq!(review_pattern("(?!evil)example\\.com", ""), Review::Unreadable);
+        assert_eq!(review_pattern("^https:\\/\\/(?!evil)example\\.com$", ""), Review::Tight);
+    }
+
+    #[test]
+    fn case_flag() {
+        assert_eq!(review_pattern("^https:\\/\\/EXAMPLE\\.com$", "i"), Review::Tight);
+        assert!(matches!(review_pattern("EXAMPLE\\.com$", "i"), Review::Loose { .. }));
     }
 }

@@ -68,6 +68,8 @@ pub struct Script<'t> {
     pub trusts_proxy: bool,
     /// Apps that disable `x-powered-by` themselves.
     powered_by_off: HashSet<&'t str>,
+    /// Apps that turn `x-powered-by` on explicitly, with the first call that does.
+    powered_by_on: HashMap<&'t str, Node<'t>>,
     /// Whether `helmet()` (which removes `X-Powered-By`) is called.
     pub uses_helmet: bool,
     /// The quote character of the file's first string literal, `'` when it has none.
@@ -87,6 +89,7 @@ impl<'t> Script<'t> {
             consts: HashMap::new(),
             trusts_proxy: false,
             powered_by_off: HashSet::new(),
+            powered_by_on: HashMap::new(),
             uses_helmet: false,
             quote: '\'',
         };
@@ -231,8 +234,8 @@ impl<'t> Script<'t> {
         self.apps.push(App { name: text_of(name, text), call, statement });
     }
 
-    /// Notes `app.set('trust proxy', ...)`, `app.enable('trust proxy')`,
-    /// `app.disable('x-powered-by')`, `app.set('x-powered-by', false)` and `helmet()`.
+    /// Notes `app.set('trust proxy', ...)`, `app.enable('trust proxy')`, the calls that turn
+    /// `x-powered-by` off or on, and `helmet()`.
     fn note_setting(&mut self, call: Node<'t>) {
         let text = self.text;
         if self.callee_package(call) == Some(Package::Helmet) {
@@ -265,6 +268,12 @@ impl<'t> Script<'t> {
             ("set", Some("x-powered-by")) if args.get(1).and_then(|v| bool_value(*v)) == Some(false) => {
                 self.powered_by_off.insert(text_of(object, text));
             }
+            ("enable", Some("x-powered-by")) => {
+                self.powered_by_on.entry(text_of(object, text)).or_insert(call);
+            }
+            ("set", Some("x-powered-by")) if args.get(1).and_then(|v| bool_value(*v)) == Some(true) => {
+                self.powered_by_on.entry(text_of(object, text)).or_insert(call);
+            }
             _ => {}
         }
     }
@@ -292,6 +301,11 @@ impl<'t> Script<'t> {
 
     pub fn disables_powered_by(&self, app: &App) -> bool {
         self.powered_by_off.contains(app.name)
+    }
+
+    /// Returns the call that turns `x-powered-by` on explicitly for `app`, if any.
+    pub fn enables_powered_by(&self, app: &App) -> Option<Node<'t>> {
+        self.powered_by_on.get(app.name).copied()
     }
 
     /// Resolves an options argument to an object literal: written in place, or held by the only

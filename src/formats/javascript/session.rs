@@ -131,6 +131,15 @@ impl<'t> Flag<'t> {
         }
     }
 
+    /// Returns the value as written (such as `'None'`) when the flag is the string `none` in any
+    /// letter case, for messages about `SameSite=None`.
+    pub fn none_literal<'s>(&self, text: &'s str) -> Option<&'s str> {
+        match self {
+            Flag::Text(found) if self.string(text).as_deref() == Some("none") => Some(super::syntax::text_of(found.value, text)),
+            _ => None,
+        }
+    }
+
     /// Returns the lower-cased value of a string flag.
     pub fn string(&self, text: &str) -> Option<String> {
         match self {
