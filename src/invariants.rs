@@ -15,7 +15,7 @@ pub const PIPELINE_NAMES: &[&str] =
     &["Dockerfile", "pg_hba.conf", "postgresql.conf", "nginx.conf", "deploy.yaml", "app.js", "app.ts", "app.tsx", "deploy.json"];
 
 /// A config that lets every fix run, so the pipeline exercises all of them.
-const PIPELINE_CONFIG: &str = r#"
+pub const PIPELINE_CONFIG: &str = r#"
 [postgres]
 allowed_networks = ["10.0.0.0/8", "fd00::/8"]
 passwords_are_scram = true

@@ -144,14 +144,7 @@ fn get(app: &NodeApp, path: &str, origin: &str) -> Response {
     let _ = stream.shutdown(Shutdown::Write);
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read the response");
-    let text = String::from_utf8_lossy(&raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or("");
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or("").to_string();
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        .collect();
+    let (status, headers) = common::http_head(&String::from_utf8_lossy(&raw));
     Response { status, headers }
 }
 

@@ -278,14 +278,7 @@ fn get(port: u16, path: &str) -> (String, Vec<(String, String)>) {
     write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let head = response.split("\r\n\r\n").next().unwrap_or("");
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap_or("").to_string();
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        .collect();
-    (status, headers)
+    common::http_head(&response)
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -13,18 +13,8 @@ use cinch::rule::FileKind;
 use cinch::source::SourceFile;
 use proptest::prelude::*;
 
-const CONFIG: &str = r#"
-[postgres]
-allowed_networks = ["10.0.0.0/8", "fd00::/8"]
-passwords_are_scram = true
-ssl = true
-
-[cors]
-allowed_origins = ["https://app.example.com"]
-
-[kubernetes]
-fs_group = 10001
-"#;
+/// A config that lets every fix run.
+const CONFIG: &str = cinch::invariants::PIPELINE_CONFIG;
 
 /// One input: the name that selects its format, and its text.
 #[derive(Debug, Clone)]

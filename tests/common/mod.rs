@@ -113,3 +113,15 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port").local_addr().expect("local address").port()
 }
+
+/// Splits an HTTP/1.1 response into its status line and headers (names in lower case).
+pub fn http_head(response: &str) -> (String, Vec<(String, String)>) {
+    let head = response.split("\r\n\r\n").next().unwrap_or("");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or("").to_string();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    (status, headers)
+}

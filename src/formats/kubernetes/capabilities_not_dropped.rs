@@ -25,15 +25,7 @@ impl<'a> Rule<Manifest<'a>> for CapabilitiesNotDropped {
     }
 
     fn check(&self, manifest: &Manifest<'a>, _ctx: &RuleContext) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for pod in &manifest.pods {
-            for container in &pod.containers {
-                if let Some(finding) = check_container(manifest, pod, container) {
-                    findings.push(finding);
-                }
-            }
-        }
-        findings
+        manifest.containers().filter_map(|(pod, container)| check_container(manifest, pod, container)).collect()
     }
 }
 

@@ -110,6 +110,11 @@ pub struct Manifest<'a> {
 }
 
 impl<'a> Manifest<'a> {
+    /// Returns every container of every pod spec, with its pod, in file order.
+    pub fn containers(&self) -> impl Iterator<Item = (&PodSpec, &Container)> {
+        self.pods.iter().flat_map(|pod| pod.containers.iter().map(move |container| (pod, container)))
+    }
+
     pub fn new(source: &'a SourceFile, tree: Tree) -> Self {
         let objects = find_objects(&tree);
         let pods = objects.iter().enumerate().filter_map(|(index, object)| pod_spec(source, &tree, index, object)).collect();

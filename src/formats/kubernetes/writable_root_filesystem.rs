@@ -31,15 +31,7 @@ impl<'a> Rule<Manifest<'a>> for WritableRootFilesystem {
             Some(true) => Applicability::Safe,
             None => Applicability::Review,
         };
-        let mut findings = Vec::new();
-        for pod in &manifest.pods {
-            for container in &pod.containers {
-                if let Some(finding) = check_container(manifest, pod, container, applicability) {
-                    findings.push(finding);
-                }
-            }
-        }
-        findings
+        manifest.containers().filter_map(|(pod, container)| check_container(manifest, pod, container, applicability)).collect()
     }
 }
 
