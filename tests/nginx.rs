@@ -267,3 +267,26 @@ fn suppression_comment() {
     let result = common::run("etc/nginx/conf.d/mirror.conf", &unsuppressed, "[rules]\nselect = [\"NGX006\"]", FixMode::None);
     assert_eq!(result.remaining.len(), 1);
 }
+
+fn cinch_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cinch")).args(args).current_dir(dir).output().expect("cinch runs")
+}
+
+#[test]
+fn broken_files_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site/conf.d")).unwrap();
+    std::fs::write(dir.path().join("site/nginx.conf"), "events {}\nhttp {\n    server {\n        listen 80\n    }\n}\n").unwrap();
+    std::fs::write(dir.path().join("site/conf.d/cut.conf"), "server {\n    listen 80;\n    location / {\n        add_header X 1;\n").unwrap();
+    let deep = format!("events {{}}\nhttp {{\n{}{}}}\n", "location /a {\n".repeat(300), "}\n".repeat(300));
+    std::fs::write(dir.path().join("site/conf.d/deep.conf"), deep).unwrap();
+    for args in [vec!["check", "site"], vec!["check", "site/nginx.conf", "site/conf.d/cut.conf", "site/conf.d/deep.conf"]] {
+        let output = cinch_in(dir.path(), &args);
+        let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {all}");
+        assert!(all.contains("nginx.conf:4:9"), "{args:?}: {all}");
+        assert!(all.contains("cut.conf:3:"), "{args:?}: {all}");
+        assert!(all.contains("nested more than"), "{args:?}: {all}");
+        assert!(!all.contains("skipped"), "{args:?}: {all}");
+    }
+}
