@@ -290,3 +290,39 @@ fn broken_files_reported() {
         assert!(!all.contains("skipped"), "{args:?}: {all}");
     }
 }
+
+fn many_servers(count: usize) -> String {
+    let mut text = String::from("events {}\nhttp {\n");
+    for i in 0..count {
+        text.push_str(&format!(
+            "    server {{\n        listen 127.0.0.1:{};\n        server_name s{i};\n        location / {{ add_header X-S{i} 1; return 200; }}\n        location /p {{ proxy_pass http://127.0.0.1:1; }}\n    }}\n",
+            20000 + i
+        ));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// The fastest of three runs, to damp the noise of a shared machine.
+fn check_seconds(text: &str, mode: FixMode) -> f64 {
+    (0..3)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            let result = common::run("etc/nginx/nginx.conf", text, "", mode);
+            assert!(!result.has_error());
+            started.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+#[test]
+fn check_time_grows_linearly() {
+    // Ten times the servers: a linear check takes about ten times as long, a quadratic one a
+    // hundred times.
+    let small = many_servers(500);
+    let large = many_servers(5000);
+    for mode in [FixMode::None, FixMode::Unsafe] {
+        let ratio = check_seconds(&large, mode) / check_seconds(&small, mode);
+        assert!(ratio < 30.0, "{mode:?}: 5,000 servers took {ratio:.1} times as long as 500");
+    }
+}

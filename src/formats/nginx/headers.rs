@@ -35,24 +35,8 @@ pub fn has_header(args_of: &[Vec<String>], header: &str) -> bool {
     args_of.iter().any(|args| args.first().is_some_and(|first| header_key(first) == key))
 }
 
-/// Returns the quote character the file already uses for `add_header` values, `"` by default.
-pub fn value_quote(doc: &Doc) -> char {
-    let mut quote = '"';
-    doc.walk(&mut |chain| {
-        let level = chain.last().expect("chain is never empty");
-        for directive in level.children.iter().filter(|d| d.is("add_header")) {
-            if let Some(arg) = directive.args.get(1) {
-                if let Some(found) = arg.quote {
-                    quote = found;
-                }
-            }
-        }
-    });
-    quote
-}
-
 /// Formats `add_header NAME "VALUE" always;` with the file's quote style.
 pub fn add_header_line(doc: &Doc, name: &str, value: &str) -> String {
-    let quote = value_quote(doc);
+    let quote = doc.value_quote;
     format!("add_header {name} {quote}{value}{quote} always;")
 }

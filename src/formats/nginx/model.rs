@@ -26,6 +26,12 @@ pub struct Doc {
     pub inclusion: Option<Inclusion>,
     /// The indentation unit new blocks' contents get when no neighbour shows one.
     pub indent_unit: String,
+    /// The positions of the simple directives (those without a block) of every level, keyed by
+    /// the address of the level's children. A level of thousands of `server` blocks has few
+    /// simple directives, so lookups at that level stay cheap.
+    simple: HashMap<usize, Vec<usize>>,
+    /// The quote character the file uses for `add_header` values, `"` when it uses none.
+    pub value_quote: char,
 }
 
 /// One level of the tree: the top of the file or a block, with the directive that opens it.
@@ -70,7 +76,7 @@ impl Doc {
         parser::assign_contexts(&mut children, top);
         let mut includes = HashMap::new();
         collect_includes(project, source, &children, &mut includes);
-        Doc {
+        let mut doc = Doc {
             indent_unit: source.indent_unit("    "),
             source: source.clone(),
             path: source.path.clone(),
@@ -78,6 +84,30 @@ impl Doc {
             top,
             includes,
             inclusion,
+            simple: HashMap::new(),
+            value_quote: '"',
+        };
+        let mut simple = HashMap::new();
+        index_simple(&doc.children, &mut simple);
+        doc.simple = simple;
+        let mut quote = '"';
+        doc.walk(&mut |chain| {
+            let level = chain.last().expect("chain is never empty");
+            for directive in level.children.iter().filter(|d| d.is("add_header")) {
+                if let Some(found) = directive.args.get(1).and_then(|arg| arg.quote) {
+                    quote = found;
+                }
+            }
+        });
+        doc.value_quote = quote;
+        doc
+    }
+
+    /// Returns the simple directives of `level`, in order.
+    fn simple_children<'a>(&self, level: &Level<'a>) -> Vec<&'a Directive> {
+        match self.simple.get(&(level.children.as_ptr() as usize)) {
+            Some(positions) if !level.children.is_empty() => positions.iter().map(|&i| &level.children[i]).collect(),
+            _ => level.children.iter().filter(|d| d.block.is_none()).collect(),
         }
     }
 
@@ -98,7 +128,7 @@ impl Doc {
     /// Returns the simple directives at `level`, includes expanded in place.
     pub fn entries<'a>(&'a self, level: &Level<'a>) -> Vec<Entry<'a>> {
         let mut entries = Vec::new();
-        for directive in level.children.iter().filter(|d| d.block.is_none()) {
+        for directive in self.simple_children(level) {
             if directive.is("include") {
                 if let Some(included) = self.includes.get(&directive.span.start) {
                     entries.extend(included.provided.iter().map(entry_of_provided));
@@ -118,9 +148,8 @@ impl Doc {
 
     /// Returns the include patterns at `level` that match nothing in the tree.
     pub fn unresolved(&self, level: &Level<'_>) -> Vec<String> {
-        level
-            .children
-            .iter()
+        self.simple_children(level)
+            .into_iter()
             .filter(|d| d.is("include"))
             .filter_map(|d| self.includes.get(&d.span.start))
             .flat_map(|included| included.unresolved.iter().cloned())
@@ -129,6 +158,10 @@ impl Doc {
 
     /// Returns the entries named `name` at `level`.
     pub fn own<'a>(&'a self, level: &Level<'a>, name: &str) -> Vec<Entry<'a>> {
+        let simple = self.simple_children(level);
+        if !simple.iter().any(|d| d.is(name) || d.is("include")) {
+            return Vec::new();
+        }
         self.entries(level).into_iter().filter(|e| e.name == name).collect()
     }
 
@@ -323,6 +356,16 @@ fn walk_levels<'a>(chain: &mut Vec<Level<'a>>, visit: &mut dyn FnMut(&[Level<'a>
             walk_levels(chain, visit);
             chain.pop();
         }
+    }
+}
+
+fn index_simple(children: &[Directive], out: &mut HashMap<usize, Vec<usize>>) {
+    if !children.is_empty() {
+        let positions = children.iter().enumerate().filter(|(_, d)| d.block.is_none()).map(|(i, _)| i).collect();
+        out.insert(children.as_ptr() as usize, positions);
+    }
+    for block in children.iter().filter_map(|d| d.block.as_ref()) {
+        index_simple(&block.children, out);
     }
 }
 
