@@ -124,7 +124,36 @@ impl Rule<Doc> for SecurityHeaders {
             let mut notes = Vec::new();
             let mut review = false;
             if !missing.is_empty() {
-                let new: Vec<String> = missing.iter().map(|(header, value)| add_header_line(doc, header, value)).collect();
+                // A level with its own add_header lost the lines it inherited: a header set above
+                // is copied with the value chosen there, and only the rest get cinch's values.
+                let above = if !own.is_empty() && chain.len() > 1 {
+                    let parent = doc.effective(&chain[..chain.len() - 1], "add_header", MERGE);
+                    if parent.uncertain.is_some() { Vec::new() } else { parent.entries }
+                } else {
+                    Vec::new()
+                };
+                let mut copied = Vec::new();
+                let mut new: Vec<String> = Vec::new();
+                for (header, value) in &missing {
+                    let lines: Vec<String> = above
+                        .iter()
+                        .filter(|e| e.args.first().is_some_and(|first| header_key(first) == header_key(header)))
+                        .map(|e| e.text.clone())
+                        .collect();
+                    if lines.is_empty() {
+                        new.push(add_header_line(doc, header, value));
+                    } else {
+                        copied.push(*header);
+                        new.extend(lines);
+                    }
+                }
+                if !copied.is_empty() {
+                    notes.push(format!(
+                        "the fix copies {} with the value{} set above, which this {name} no longer inherits",
+                        copied.join(", "),
+                        if copied.len() == 1 { "" } else { "s" }
+                    ));
+                }
                 let lines = match lines_with_inherited(doc, chain, "add_header", MERGE, &new) {
                     Ok(lines) => lines,
                     Err(_) if outer_unknown => {
