@@ -326,3 +326,39 @@ fn check_time_grows_linearly() {
         assert!(ratio < 30.0, "{mode:?}: 5,000 servers took {ratio:.1} times as long as 500");
     }
 }
+
+#[test]
+fn debian_layout_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc/nginx");
+    for sub in ["conf.d", "sites-available", "sites-enabled", "other"] {
+        std::fs::create_dir_all(etc.join(sub)).unwrap();
+    }
+    std::fs::write(
+        etc.join("nginx.conf"),
+        "events {}\nhttp {\n\tinclude /etc/nginx/conf.d/*.conf;\n\tinclude /etc/nginx/sites-enabled/*;\n}\n",
+    )
+    .unwrap();
+    let site = "server {\n\tlisten 80 default_server;\n\troot /var/www/html;\n}\n";
+    std::fs::write(etc.join("sites-available/default"), site).unwrap();
+    std::fs::write(etc.join("sites-available/spare"), site).unwrap();
+    std::os::unix::fs::symlink("../sites-available/default", etc.join("sites-enabled/default")).unwrap();
+
+    let output = cinch_in(dir.path(), &["check", "etc"]);
+    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    // The empty conf.d glob and the linked site resolve, so the http block gets its fixes, and
+    // the linked site is covered by them.
+    assert!(!all.contains("cannot be resolved in the tree"), "{all}");
+    assert!(all.contains("nginx.conf:2:1: NGX002 [*]"), "{all}");
+    assert!(!all.contains("sites-available/default"), "{all}");
+    // A site no link enables is not said to sit outside the tree when nginx.conf is in it.
+    assert!(all.contains("sites-available/spare"), "{all}");
+    assert!(!all.contains("not in the checked tree"), "{all}");
+    assert!(all.contains("no checked file is known to include this one"), "{all}");
+
+    let output = cinch_in(dir.path(), &["fix", "etc"]);
+    assert!(output.status.code().is_some_and(|code| code < 2), "{output:?}");
+    assert!(std::fs::symlink_metadata(etc.join("sites-enabled/default")).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(etc.join("sites-available/default")).unwrap(), site);
+    assert!(std::fs::read_to_string(etc.join("nginx.conf")).unwrap().contains("\tadd_header X-Frame-Options"));
+}

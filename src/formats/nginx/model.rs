@@ -32,6 +32,8 @@ pub struct Doc {
     simple: HashMap<usize, Vec<usize>>,
     /// The quote character the file uses for `add_header` values, `"` when it uses none.
     pub value_quote: char,
+    /// Whether the walked tree holds an `nginx.conf`.
+    main_in_tree: bool,
 }
 
 /// One level of the tree: the top of the file or a block, with the directive that opens it.
@@ -86,6 +88,7 @@ impl Doc {
             inclusion,
             simple: HashMap::new(),
             value_quote: '"',
+            main_in_tree: project.files().any(|(path, _)| crate::formats::file_name(path) == "nginx.conf"),
         };
         let mut simple = HashMap::new();
         index_simple(&doc.children, &mut simple);
@@ -108,6 +111,16 @@ impl Doc {
         match self.simple.get(&(level.children.as_ptr() as usize)) {
             Some(positions) if !level.children.is_empty() => positions.iter().map(|&i| &level.children[i]).collect(),
             _ => level.children.iter().filter(|d| d.block.is_none()).collect(),
+        }
+    }
+
+    /// Says why the http block this file's servers go into is unknown, for a file no walked file
+    /// is known to include.
+    pub fn unknown_includer(&self) -> &'static str {
+        if self.main_in_tree {
+            "no checked file is known to include this one (nginx.conf may reach it through a link to outside the tree or an include that cannot be resolved), so the http block its servers go into is unknown"
+        } else {
+            "this file's servers are included into an http block that is not in the checked tree"
         }
     }
 
@@ -202,7 +215,11 @@ impl Doc {
         let Some(inclusion) = &self.inclusion else {
             return Effective {
                 entries,
-                uncertain: Some("the file that includes this one is not in the tree".to_string()),
+                uncertain: Some(if self.main_in_tree {
+                    "no checked file is known to include this one".to_string()
+                } else {
+                    "the file that includes this one is not in the tree".to_string()
+                }),
             };
         };
         for level in inclusion.levels.iter().rev() {

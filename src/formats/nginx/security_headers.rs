@@ -158,7 +158,7 @@ impl Rule<Doc> for SecurityHeaders {
                     Ok(lines) => lines,
                     Err(_) if outer_unknown => {
                         review = true;
-                        notes.push("this file's servers are included into an http block that is not in the checked tree; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server".to_string());
+                        notes.push(format!("{}; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server", doc.unknown_includer()));
                         new.clone()
                     }
                     Err(reason) => {
