@@ -13,7 +13,7 @@ use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
 use super::headers::{add_header_line, has_header, lines_with_inherited};
-use super::model::{Doc, Level};
+use super::model::{block_name, Doc, Level};
 use super::parser::Context;
 
 pub struct Hsts;
@@ -104,7 +104,7 @@ impl Rule<Doc> for Hsts {
             if has_header(&present, HEADER) {
                 return;
             }
-            let what = if is_server { "TLS server" } else { "location below a TLS server" };
+            let what = if is_server { "TLS server".to_string() } else { format!("{} below a TLS server", block_name(level)) };
             let outer_unknown = doc.inclusion.is_none() && is_server && chain.iter().all(|l| doc.unresolved(l).is_empty());
             if let Some(reason) = &effective.uncertain {
                 if !outer_unknown {

@@ -399,6 +399,19 @@ fn collect_includes(project: &ProjectContext, source: &SourceFile, children: &[D
     }
 }
 
+/// Names a level for messages: "`location /x` block", "`if ($a)` block", "`server` block".
+pub fn block_name(level: &Level<'_>) -> String {
+    match level.owner {
+        Some(owner) => match owner.args.first() {
+            Some(_) if owner.is("location") || owner.is("if") => {
+                format!("`{} {}` block", owner.name.value, owner.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" "))
+            }
+            _ => format!("`{}` block", owner.name.value),
+        },
+        None => "top level of this file".to_string(),
+    }
+}
+
 /// Whether the server at the end of `chain` is an `http` server.
 pub fn is_http_server(level: &Level<'_>) -> bool {
     level.context == Context::Server && level.owner.is_some()

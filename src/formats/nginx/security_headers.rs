@@ -13,7 +13,7 @@ use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
 use super::headers::{add_header_line, has_header, lines_with_inherited};
-use super::model::{header_key, Doc, Level};
+use super::model::{block_name, header_key, Doc, Level};
 use super::parser::Context;
 
 pub struct SecurityHeaders;
@@ -33,18 +33,6 @@ fn is_top_target(doc: &Doc, chain: &[Level<'_>]) -> bool {
 
 fn accepts_add_header(context: Context) -> bool {
     matches!(context, Context::Http | Context::Server | Context::Location | Context::IfInLocation)
-}
-
-fn level_name(level: &Level<'_>) -> String {
-    match level.owner {
-        Some(owner) => match owner.args.first() {
-            Some(_) if owner.is("location") || owner.is("if") => {
-                format!("`{} {}` block", owner.name.value, owner.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" "))
-            }
-            _ => format!("`{}` block", owner.name.value),
-        },
-        None => "top level of this file".to_string(),
-    }
 }
 
 impl Rule<Doc> for SecurityHeaders {
@@ -76,7 +64,7 @@ impl Rule<Doc> for SecurityHeaders {
             }
             let effective = doc.effective(chain, "add_header", MERGE);
             let span = doc.head_span(level);
-            let name = level_name(level);
+            let name = block_name(level);
             let all_resolved = chain.iter().all(|l| doc.unresolved(l).is_empty());
             let outer_unknown = doc.inclusion.is_none() && level.context == Context::Server && all_resolved;
             if let Some(reason) = effective.uncertain.as_ref().filter(|_| !included_top) {
