@@ -12,7 +12,7 @@ use crate::edit::Fix;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::headers::{add_header_line, has_header, lines_with_inherited};
+use super::headers::{add_header_line, has_header, lines_with_inherited, more_set_headers, more_set_note};
 use super::model::{block_name, Doc, Level};
 use super::parser::Context;
 
@@ -101,7 +101,7 @@ impl Rule<Doc> for Hsts {
             }
             let effective = doc.effective(chain, "add_header", MERGE);
             let present: Vec<Vec<String>> = effective.entries.iter().map(|e| e.args.clone()).collect();
-            if has_header(&present, HEADER) {
+            if has_header(&present, HEADER) || more_set_note(&more_set_headers(doc, chain), HEADER).is_some() {
                 return;
             }
             let what = if is_server { "TLS server".to_string() } else { format!("{} below a TLS server", block_name(level)) };

@@ -12,7 +12,7 @@ use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::headers::{add_header_line, has_header, lines_with_inherited};
+use super::headers::{add_header_line, has_header, lines_with_inherited, more_set_headers, more_set_note};
 use super::model::{block_name, header_key, Doc, Level};
 use super::parser::Context;
 
@@ -84,6 +84,11 @@ impl Rule<Doc> for SecurityHeaders {
             } else {
                 wanted.iter().filter(|(header, _)| !has_header(&present, header)).collect()
             };
+            // A header that more_set_headers sets is sent already; a second one from add_header
+            // would conflict with it.
+            let more = more_set_headers(doc, chain);
+            let more_notes: Vec<String> = missing.iter().filter_map(|(header, _)| more_set_note(&more, header)).collect();
+            let missing: Vec<&(&str, String)> = missing.into_iter().filter(|(header, _)| more_set_note(&more, header).is_none()).collect();
 
             // Security headers declared here without `always` are not sent on error responses.
             let mut edits = Vec::new();
@@ -109,7 +114,7 @@ impl Rule<Doc> for SecurityHeaders {
                 }
             }
 
-            let mut notes = Vec::new();
+            let mut notes = more_notes;
             let mut review = false;
             if !missing.is_empty() {
                 // A level with its own add_header lost the lines it inherited: a header set above
