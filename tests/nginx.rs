@@ -303,7 +303,7 @@ fn many_servers(count: usize) -> String {
     text
 }
 
-/// The fastest of three runs, to damp the noise of a shared machine.
+/// Returns the fastest of three runs, to damp the noise of a shared machine.
 fn check_seconds(text: &str, mode: FixMode) -> f64 {
     (0..3)
         .map(|_| {
@@ -351,7 +351,7 @@ fn debian_layout_links() {
     assert!(!all.contains("cannot be resolved in the tree"), "{all}");
     assert!(all.contains("nginx.conf:2:1: NGX002 [*]"), "{all}");
     assert!(!all.contains("sites-available/default"), "{all}");
-    // A site no link enables is not said to sit outside the tree when nginx.conf is in it.
+    // For a site that no link enables, the note names the unknown includer, since nginx.conf is in the tree.
     assert!(all.contains("sites-available/spare"), "{all}");
     assert!(!all.contains("not in the checked tree"), "{all}");
     assert!(all.contains("no checked file is known to include this one"), "{all}");

@@ -115,7 +115,7 @@ pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> 
 }
 
 /// Returns the walked files that `pattern`, written in `file`, includes, or `None` when it cannot
-/// be resolved. The walk does not follow symbolic links, so when the tree holds no match the
+/// be resolved. The walk does not follow symbolic links, so when the tree has no match the
 /// pattern is also tried on disk: a link whose target is a walked file (Debian's
 /// `sites-enabled/default` pointing to `sites-available/default`) stands for that file, and a
 /// glob in a directory that exists but holds no match includes nothing, as nginx accepts it.
@@ -127,7 +127,7 @@ pub fn resolve(project: &ProjectContext, file: &Path, pattern: &str) -> Option<V
     resolve_on_disk(project, file, pattern)
 }
 
-/// The candidate paths `pattern`, written in `file`, may stand for, most likely first.
+/// Returns the candidate paths `pattern`, written in `file`, may stand for, most likely first.
 fn candidates(index: &FileIndex, file: &Path, pattern: &str) -> Vec<PathBuf> {
     let pattern_path = Path::new(pattern);
     let remainders: Vec<PathBuf> = if pattern_path.is_absolute() {

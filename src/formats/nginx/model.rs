@@ -32,7 +32,7 @@ pub struct Doc {
     simple: HashMap<usize, Vec<usize>>,
     /// The quote character the file uses for `add_header` values, `"` when it uses none.
     pub value_quote: char,
-    /// Whether the walked tree holds an `nginx.conf`.
+    /// Whether the walked tree contains an `nginx.conf`.
     main_in_tree: bool,
 }
 
@@ -78,6 +78,7 @@ impl Doc {
         parser::assign_contexts(&mut children, top);
         let mut includes = HashMap::new();
         collect_includes(project, source, &children, &mut includes);
+
         let mut doc = Doc {
             indent_unit: source.indent_unit("    "),
             source: source.clone(),
@@ -93,6 +94,7 @@ impl Doc {
         let mut simple = HashMap::new();
         index_simple(&doc.children, &mut simple);
         doc.simple = simple;
+
         let mut quote = '"';
         doc.walk(&mut |chain| {
             let level = chain.last().expect("chain is never empty");

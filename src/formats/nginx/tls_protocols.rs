@@ -40,7 +40,7 @@ impl Rule<Doc> for TlsProtocols {
                 let range = directive.args[0].span.start..directive.head_end();
                 // Only the legacy versions go; a version the list did not allow is added only
                 // when nothing would remain.
-                let kept: Vec<&str> = directive
+                let remaining: Vec<&str> = directive
                     .args
                     .iter()
                     .filter(|a| !LEGACY.contains(&a.value.as_str()))
@@ -48,11 +48,11 @@ impl Rule<Doc> for TlsProtocols {
                     .collect();
                 let mut finding = Finding::new(ID, directive.span.clone(), format!("`ssl_protocols` allows {}, {} known attacks", legacy.join(", "), if legacy.len() == 1 { "which has" } else { "which have" }))
                     .with_note("clients limited to TLSv1.1 or older (Android 4.3, Internet Explorer 10 and older) can no longer connect");
-                let replacement = if kept.is_empty() {
+                let replacement = if remaining.is_empty() {
                     finding = finding.with_note(format!("the list allows no version newer than TLSv1.1, so the fix writes `{MODERN}`"));
                     MODERN.to_string()
                 } else {
-                    kept.join(" ")
+                    remaining.join(" ")
                 };
                 findings.push(finding.with_fix(Fix::safe(vec![Edit::replace(range, replacement)])));
             }
