@@ -96,7 +96,7 @@ fn check_server(doc: &Doc, chain: &[Level<'_>]) -> Vec<Finding> {
     let lines = match lines_with_inherited(doc, target_chain, NAME, None, &new) {
         Ok(lines) => lines,
         Err(_) if outer_unknown => {
-            notes.push("this server is included into an http block that is not in the checked tree; a server that declares its first proxy_set_header stops inheriting that block's, so copy any it has into this server".to_string());
+            notes.push(format!("{}; a server that declares its first proxy_set_header stops inheriting that block's, so copy any it has into this server", doc.unknown_includer()));
             new.clone()
         }
         Err(reason) => {

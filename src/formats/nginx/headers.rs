@@ -6,6 +6,7 @@
 //! copy of that set.
 
 use super::model::{header_key, Doc, Level};
+use super::parser::Context;
 
 /// Returns the lines to add to the last level of `chain`: `new`, preceded by copies of the inherited
 /// `name` directives when the level declares none of its own. `Err` gives the reason the
@@ -35,24 +36,38 @@ pub fn has_header(args_of: &[Vec<String>], header: &str) -> bool {
     args_of.iter().any(|args| args.first().is_some_and(|first| header_key(first) == key))
 }
 
-/// Returns the quote character the file already uses for `add_header` values, `"` by default.
-pub fn value_quote(doc: &Doc) -> char {
-    let mut quote = '"';
-    doc.walk(&mut |chain| {
-        let level = chain.last().expect("chain is never empty");
-        for directive in level.children.iter().filter(|d| d.is("add_header")) {
-            if let Some(arg) = directive.args.get(1) {
-                if let Some(found) = arg.quote {
-                    quote = found;
+/// Formats `add_header NAME "VALUE" always;` with the file's quote style.
+pub fn add_header_line(doc: &Doc, name: &str, value: &str) -> String {
+    let quote = doc.value_quote;
+    format!("add_header {name} {quote}{value}{quote} always;")
+}
+
+/// Returns the headers that `more_set_headers` (from the headers-more module) sets at any level
+/// of `chain`, as (canonical name, line of the directive). Its `-s` and `-t` options take a
+/// value; every other argument is `Name: value`.
+pub fn more_set_headers(doc: &Doc, chain: &[Level<'_>]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for level in chain.iter().filter(|l| l.context != Context::Main) {
+        for entry in doc.own(level, "more_set_headers") {
+            let line = entry.local.map(|d| doc.source.line_index(d.span.start) + 1).unwrap_or(0);
+            let mut args = entry.args.iter();
+            while let Some(arg) = args.next() {
+                if arg == "-s" || arg == "-t" {
+                    args.next();
+                    continue;
+                }
+                if let Some((name, _)) = arg.split_once(':') {
+                    out.push((header_key(name.trim()), line));
                 }
             }
         }
-    });
-    quote
+    }
+    out
 }
 
-/// Formats `add_header NAME "VALUE" always;` with the file's quote style.
-pub fn add_header_line(doc: &Doc, name: &str, value: &str) -> String {
-    let quote = value_quote(doc);
-    format!("add_header {name} {quote}{value}{quote} always;")
+/// Returns a note for `header` when `more_set_headers` in `set` sets it.
+pub fn more_set_note(set: &[(String, usize)], header: &str) -> Option<String> {
+    let (_, line) = set.iter().find(|(name, _)| *name == header_key(header))?;
+    let at = if *line > 0 { format!(" on line {line}") } else { String::new() };
+    Some(format!("{header} is set by more_set_headers{at}, so no add_header is added for it; make sure it is sent on every response you need it on"))
 }

@@ -12,8 +12,8 @@ use crate::edit::Fix;
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::headers::{add_header_line, has_header, lines_with_inherited};
-use super::model::{Doc, Level};
+use super::headers::{add_header_line, has_header, lines_with_inherited, more_set_headers, more_set_note};
+use super::model::{block_name, Doc, Level};
 use super::parser::Context;
 
 pub struct Hsts;
@@ -101,10 +101,10 @@ impl Rule<Doc> for Hsts {
             }
             let effective = doc.effective(chain, "add_header", MERGE);
             let present: Vec<Vec<String>> = effective.entries.iter().map(|e| e.args.clone()).collect();
-            if has_header(&present, HEADER) {
+            if has_header(&present, HEADER) || more_set_note(&more_set_headers(doc, chain), HEADER).is_some() {
                 return;
             }
-            let what = if is_server { "TLS server" } else { "location below a TLS server" };
+            let what = if is_server { "TLS server".to_string() } else { format!("{} below a TLS server", block_name(level)) };
             let outer_unknown = doc.inclusion.is_none() && is_server && chain.iter().all(|l| doc.unresolved(l).is_empty());
             if let Some(reason) = &effective.uncertain {
                 if !outer_unknown {
@@ -122,7 +122,7 @@ impl Rule<Doc> for Hsts {
                 Ok(lines) => lines,
                 Err(_) if outer_unknown => {
                     review = true;
-                    notes.push("this server is included into an http block that is not in the checked tree; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server".to_string());
+                    notes.push(format!("{}; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server", doc.unknown_includer()));
                     new.clone()
                 }
                 Err(reason) => {

@@ -111,6 +111,90 @@ fn has_glob(pattern: &str) -> bool {
 /// Returns the walked files that `pattern`, written in `file`, includes. The list is empty when
 /// the tree contains none of them.
 pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> Vec<PathBuf> {
+    resolve(project, file, pattern).unwrap_or_default()
+}
+
+/// Returns the walked files that `pattern`, written in `file`, includes, or `None` when it cannot
+/// be resolved. The walk does not follow symbolic links, so when the tree has no match the
+/// pattern is also tried on disk: a link whose target is a walked file (Debian's
+/// `sites-enabled/default` pointing to `sites-available/default`) stands for that file, and a
+/// glob in a directory that exists but holds no match includes nothing, as nginx accepts it.
+pub fn resolve(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
+    let found = resolve_in_tree(project, file, pattern);
+    if !found.is_empty() {
+        return Some(found);
+    }
+    resolve_on_disk(project, file, pattern)
+}
+
+/// Returns the candidate paths `pattern`, written in `file`, may stand for, most likely first.
+fn candidates(index: &FileIndex, file: &Path, pattern: &str) -> Vec<PathBuf> {
+    let pattern_path = Path::new(pattern);
+    let remainders: Vec<PathBuf> = if pattern_path.is_absolute() {
+        let parts: Vec<_> = pattern_path.components().filter(|c| matches!(c, Component::Normal(_))).collect();
+        let keep = if has_glob(pattern) && parts.len() > 1 { 2 } else { 1 };
+        (0..=parts.len().saturating_sub(keep)).map(|skip| parts[skip..].iter().collect()).collect()
+    } else {
+        vec![pattern_path.to_path_buf()]
+    };
+    let mut out = Vec::new();
+    for base in bases_for(index, file) {
+        for remainder in &remainders {
+            out.push(normalize(&base.join(remainder)));
+        }
+    }
+    out
+}
+
+/// Maps the canonical path of every walked file to the path it was walked as.
+fn canonical_index(project: &ProjectContext) -> Arc<HashMap<PathBuf, PathBuf>> {
+    project.memo("nginx:canonical-index", || {
+        project
+            .files()
+            .filter_map(|(path, _)| std::fs::canonicalize(path).ok().map(|canonical| (canonical, path.to_path_buf())))
+            .collect()
+    })
+}
+
+fn resolve_on_disk(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
+    let index = file_index(project);
+    let own = std::fs::canonicalize(file).ok();
+    let walked = |link: &Path| -> Option<PathBuf> {
+        let target = std::fs::canonicalize(link).ok()?;
+        if Some(&target) == own.as_ref() {
+            return None;
+        }
+        canonical_index(project).get(&target).cloned()
+    };
+    for candidate in candidates(&index, file, pattern) {
+        if !has_glob(pattern) {
+            let is_link = std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.file_type().is_symlink());
+            if let Some(target) = is_link.then(|| walked(&candidate)).flatten() {
+                return Some(vec![target]);
+            }
+            continue;
+        }
+        let Some(dir) = candidate.parent().filter(|dir| !has_glob(&dir.to_string_lossy())) else { continue };
+        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { continue };
+        let Ok(glob) = GlobBuilder::new(&candidate.to_string_lossy()).literal_separator(true).build() else { continue };
+        let matcher = glob.compile_matcher();
+        let mut matches: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| dir.join(entry.file_name()))
+            .filter(|path| matcher.is_match(path))
+            .collect();
+        matches.sort();
+        // Links to files outside the tree cannot be read, so the pattern stays unresolved.
+        let targets: Option<Vec<PathBuf>> = matches.iter().map(|path| walked(path)).collect();
+        if let Some(targets) = targets {
+            return Some(targets);
+        }
+        return None;
+    }
+    None
+}
+
+fn resolve_in_tree(project: &ProjectContext, file: &Path, pattern: &str) -> Vec<PathBuf> {
     let index = file_index(project);
     let pattern_path = Path::new(pattern);
     let remainders: Vec<PathBuf> = if pattern_path.is_absolute() {
@@ -187,14 +271,13 @@ pub fn include(project: &ProjectContext, file: &Path, pattern: &str) -> Included
 }
 
 fn collect(project: &ProjectContext, file: &Path, pattern: &str, depth: usize, visited: &mut HashSet<PathBuf>, out: &mut Included) {
-    let files = resolve_pattern(project, file, pattern);
-    if files.is_empty() {
+    let Some(files) = resolve(project, file, pattern) else {
         match stock_file(pattern) {
             Some(provided) => out.provided.extend(provided),
             None => out.unresolved.push(pattern.to_string()),
         }
         return;
-    }
+    };
     for path in files {
         if depth >= MAX_INCLUDE_DEPTH || !visited.insert(normalize(&path)) {
             continue;

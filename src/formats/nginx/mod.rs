@@ -94,9 +94,13 @@ const KNOWN_DIRECTIVES: &[&str] = &[
 /// parse (their directives end without `;`), and so do `key = value` files such as
 /// postgresql.conf, but a file of `name value;` lines could be anything, so a known directive
 /// name is required too.
+///
+/// A file that does not parse is still taken for nginx when its lines read like nginx: a known
+/// directive starts a line, and no line is a `key = value` setting or an Apache `<Tag>`. `check`
+/// then reports the syntax error instead of skipping the file.
 pub fn looks_like_nginx(text: &str) -> bool {
     let Ok(parsed) = parser::parse(text) else {
-        return false;
+        return lines_look_like_nginx(text);
     };
     fn any_known(children: &[parser::Directive]) -> bool {
         children.iter().any(|d| {
@@ -107,6 +111,36 @@ pub fn looks_like_nginx(text: &str) -> bool {
     // `key = value;` lines; `location = /path { }` is nginx's exact-match location.
     let uses_equals = parsed.children.iter().any(|d| d.block.is_none() && d.arg(0) == Some("="));
     any_known(&parsed.children) && !uses_equals
+}
+
+/// Line-based look at a file that does not parse: at least one line starts with a known
+/// directive name followed by a space, `{` or `;`, and no line is an Apache `<Tag>` or a
+/// `key = value` setting.
+fn lines_look_like_nginx(text: &str) -> bool {
+    let mut known = false;
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if line.starts_with('<') {
+            return false;
+        }
+        let word_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(line.len());
+        let (word, rest) = line.split_at(word_end);
+        if word.is_empty() {
+            continue;
+        }
+        let rest = rest.trim_start();
+        if rest.starts_with('=') && word != "location" {
+            return false;
+        }
+        let follows = line[word_end..].chars().next();
+        if KNOWN_DIRECTIVES.contains(&word) && matches!(follows, None | Some(' ' | '\t' | '{' | ';' | '\r')) {
+            known = true;
+        }
+    }
+    known
 }
 
 /// Whether `path` may be a file that an nginx `include` names without being checked itself.
@@ -132,6 +166,19 @@ mod tests {
         assert!(!looks_like_nginx("foo = bar;\n"));
         assert!(!looks_like_nginx("# only a comment\n"));
         assert!(looks_like_nginx("location = /favicon.ico {\n    access_log off;\n}\n"));
+    }
+
+    #[test]
+    fn detection_of_broken_files() {
+        // A missing `;` or `}` must reach `check` as a parse error, not a skip.
+        assert!(looks_like_nginx("server {\n    listen 80\n}\n"));
+        assert!(looks_like_nginx("server {\n    listen 80;\n    location / {\n        add_header X 1;\n"));
+        let deep = format!("{}{}", "location /a {\n".repeat(300), "}\n".repeat(300));
+        assert!(looks_like_nginx(&deep));
+        assert!(!looks_like_nginx("<VirtualHost *:80>\n    server_name a;\n</VirtualHost>\n"));
+        assert!(!looks_like_nginx("listen_addresses = '*'\nport = 5432\ninclude 'other.conf'\n"));
+        assert!(!looks_like_nginx("Include conf.d/*.conf\nServerName a\n"));
+        assert!(!looks_like_nginx("local all all peer\nhost all all 127.0.0.1/32 md5\n"));
     }
 
     #[test]

@@ -26,6 +26,14 @@ pub struct Doc {
     pub inclusion: Option<Inclusion>,
     /// The indentation unit new blocks' contents get when no neighbour shows one.
     pub indent_unit: String,
+    /// The positions of the simple directives (those without a block) of every level, keyed by
+    /// the address of the level's children. A level of thousands of `server` blocks has few
+    /// simple directives, so lookups at that level stay cheap.
+    simple: HashMap<usize, Vec<usize>>,
+    /// The quote character the file uses for `add_header` values, `"` when it uses none.
+    pub value_quote: char,
+    /// Whether the walked tree contains an `nginx.conf`.
+    main_in_tree: bool,
 }
 
 /// One level of the tree: the top of the file or a block, with the directive that opens it.
@@ -70,7 +78,8 @@ impl Doc {
         parser::assign_contexts(&mut children, top);
         let mut includes = HashMap::new();
         collect_includes(project, source, &children, &mut includes);
-        Doc {
+
+        let mut doc = Doc {
             indent_unit: source.indent_unit("    "),
             source: source.clone(),
             path: source.path.clone(),
@@ -78,6 +87,42 @@ impl Doc {
             top,
             includes,
             inclusion,
+            simple: HashMap::new(),
+            value_quote: '"',
+            main_in_tree: project.files().any(|(path, _)| crate::formats::file_name(path) == "nginx.conf"),
+        };
+        let mut simple = HashMap::new();
+        index_simple(&doc.children, &mut simple);
+        doc.simple = simple;
+
+        let mut quote = '"';
+        doc.walk(&mut |chain| {
+            let level = chain.last().expect("chain is never empty");
+            for directive in level.children.iter().filter(|d| d.is("add_header")) {
+                if let Some(found) = directive.args.get(1).and_then(|arg| arg.quote) {
+                    quote = found;
+                }
+            }
+        });
+        doc.value_quote = quote;
+        doc
+    }
+
+    /// Returns the simple directives of `level`, in order.
+    fn simple_children<'a>(&self, level: &Level<'a>) -> Vec<&'a Directive> {
+        match self.simple.get(&(level.children.as_ptr() as usize)) {
+            Some(positions) if !level.children.is_empty() => positions.iter().map(|&i| &level.children[i]).collect(),
+            _ => level.children.iter().filter(|d| d.block.is_none()).collect(),
+        }
+    }
+
+    /// Says why the http block this file's servers go into is unknown, for a file no walked file
+    /// is known to include.
+    pub fn unknown_includer(&self) -> &'static str {
+        if self.main_in_tree {
+            "no checked file is known to include this one (nginx.conf may reach it through a link to outside the tree or an include that cannot be resolved), so the http block its servers go into is unknown"
+        } else {
+            "this file's servers are included into an http block that is not in the checked tree"
         }
     }
 
@@ -98,7 +143,7 @@ impl Doc {
     /// Returns the simple directives at `level`, includes expanded in place.
     pub fn entries<'a>(&'a self, level: &Level<'a>) -> Vec<Entry<'a>> {
         let mut entries = Vec::new();
-        for directive in level.children.iter().filter(|d| d.block.is_none()) {
+        for directive in self.simple_children(level) {
             if directive.is("include") {
                 if let Some(included) = self.includes.get(&directive.span.start) {
                     entries.extend(included.provided.iter().map(entry_of_provided));
@@ -118,9 +163,8 @@ impl Doc {
 
     /// Returns the include patterns at `level` that match nothing in the tree.
     pub fn unresolved(&self, level: &Level<'_>) -> Vec<String> {
-        level
-            .children
-            .iter()
+        self.simple_children(level)
+            .into_iter()
             .filter(|d| d.is("include"))
             .filter_map(|d| self.includes.get(&d.span.start))
             .flat_map(|included| included.unresolved.iter().cloned())
@@ -129,6 +173,10 @@ impl Doc {
 
     /// Returns the entries named `name` at `level`.
     pub fn own<'a>(&'a self, level: &Level<'a>, name: &str) -> Vec<Entry<'a>> {
+        let simple = self.simple_children(level);
+        if !simple.iter().any(|d| d.is(name) || d.is("include")) {
+            return Vec::new();
+        }
         self.entries(level).into_iter().filter(|e| e.name == name).collect()
     }
 
@@ -169,7 +217,11 @@ impl Doc {
         let Some(inclusion) = &self.inclusion else {
             return Effective {
                 entries,
-                uncertain: Some("the file that includes this one is not in the tree".to_string()),
+                uncertain: Some(if self.main_in_tree {
+                    "no checked file is known to include this one".to_string()
+                } else {
+                    "the file that includes this one is not in the tree".to_string()
+                }),
             };
         };
         for level in inclusion.levels.iter().rev() {
@@ -326,6 +378,16 @@ fn walk_levels<'a>(chain: &mut Vec<Level<'a>>, visit: &mut dyn FnMut(&[Level<'a>
     }
 }
 
+fn index_simple(children: &[Directive], out: &mut HashMap<usize, Vec<usize>>) {
+    if !children.is_empty() {
+        let positions = children.iter().enumerate().filter(|(_, d)| d.block.is_none()).map(|(i, _)| i).collect();
+        out.insert(children.as_ptr() as usize, positions);
+    }
+    for block in children.iter().filter_map(|d| d.block.as_ref()) {
+        index_simple(&block.children, out);
+    }
+}
+
 fn collect_includes(project: &ProjectContext, source: &SourceFile, children: &[Directive], out: &mut HashMap<usize, Included>) {
     for directive in children {
         if directive.is("include") {
@@ -336,6 +398,19 @@ fn collect_includes(project: &ProjectContext, source: &SourceFile, children: &[D
         if let Some(block) = &directive.block {
             collect_includes(project, source, &block.children, out);
         }
+    }
+}
+
+/// Names a level for messages: "`location /x` block", "`if ($a)` block", "`server` block".
+pub fn block_name(level: &Level<'_>) -> String {
+    match level.owner {
+        Some(owner) => match owner.args.first() {
+            Some(_) if owner.is("location") || owner.is("if") => {
+                format!("`{} {}` block", owner.name.value, owner.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" "))
+            }
+            _ => format!("`{}` block", owner.name.value),
+        },
+        None => "top level of this file".to_string(),
     }
 }
 

@@ -12,8 +12,8 @@ use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::headers::{add_header_line, has_header, lines_with_inherited};
-use super::model::{header_key, Doc, Level};
+use super::headers::{add_header_line, has_header, lines_with_inherited, more_set_headers, more_set_note};
+use super::model::{block_name, header_key, Doc, Level};
 use super::parser::Context;
 
 pub struct SecurityHeaders;
@@ -33,18 +33,6 @@ fn is_top_target(doc: &Doc, chain: &[Level<'_>]) -> bool {
 
 fn accepts_add_header(context: Context) -> bool {
     matches!(context, Context::Http | Context::Server | Context::Location | Context::IfInLocation)
-}
-
-fn level_name(level: &Level<'_>) -> String {
-    match level.owner {
-        Some(owner) => match owner.args.first() {
-            Some(_) if owner.is("location") || owner.is("if") => {
-                format!("`{} {}` block", owner.name.value, owner.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(" "))
-            }
-            _ => format!("`{}` block", owner.name.value),
-        },
-        None => "top level of this file".to_string(),
-    }
 }
 
 impl Rule<Doc> for SecurityHeaders {
@@ -76,7 +64,7 @@ impl Rule<Doc> for SecurityHeaders {
             }
             let effective = doc.effective(chain, "add_header", MERGE);
             let span = doc.head_span(level);
-            let name = level_name(level);
+            let name = block_name(level);
             let all_resolved = chain.iter().all(|l| doc.unresolved(l).is_empty());
             let outer_unknown = doc.inclusion.is_none() && level.context == Context::Server && all_resolved;
             if let Some(reason) = effective.uncertain.as_ref().filter(|_| !included_top) {
@@ -96,6 +84,11 @@ impl Rule<Doc> for SecurityHeaders {
             } else {
                 wanted.iter().filter(|(header, _)| !has_header(&present, header)).collect()
             };
+            // A header that more_set_headers sets is sent already; a second one from add_header
+            // would conflict with it.
+            let more = more_set_headers(doc, chain);
+            let more_notes: Vec<String> = missing.iter().filter_map(|(header, _)| more_set_note(&more, header)).collect();
+            let missing: Vec<&(&str, String)> = missing.into_iter().filter(|(header, _)| more_set_note(&more, header).is_none()).collect();
 
             // Security headers declared here without `always` are not sent on error responses.
             let mut edits = Vec::new();
@@ -121,15 +114,44 @@ impl Rule<Doc> for SecurityHeaders {
                 }
             }
 
-            let mut notes = Vec::new();
+            let mut notes = more_notes;
             let mut review = false;
             if !missing.is_empty() {
-                let new: Vec<String> = missing.iter().map(|(header, value)| add_header_line(doc, header, value)).collect();
+                // A level with its own add_header lost the lines it inherited: a header set above
+                // is copied with the value chosen there, and only the rest get cinch's values.
+                let above = if !own.is_empty() && chain.len() > 1 {
+                    let parent = doc.effective(&chain[..chain.len() - 1], "add_header", MERGE);
+                    if parent.uncertain.is_some() { Vec::new() } else { parent.entries }
+                } else {
+                    Vec::new()
+                };
+                let mut copied = Vec::new();
+                let mut new: Vec<String> = Vec::new();
+                for (header, value) in &missing {
+                    let lines: Vec<String> = above
+                        .iter()
+                        .filter(|e| e.args.first().is_some_and(|first| header_key(first) == header_key(header)))
+                        .map(|e| e.text.clone())
+                        .collect();
+                    if lines.is_empty() {
+                        new.push(add_header_line(doc, header, value));
+                    } else {
+                        copied.push(*header);
+                        new.extend(lines);
+                    }
+                }
+                if !copied.is_empty() {
+                    notes.push(format!(
+                        "the fix copies {} with the value{} set above, which this {name} no longer inherits",
+                        copied.join(", "),
+                        if copied.len() == 1 { "" } else { "s" }
+                    ));
+                }
                 let lines = match lines_with_inherited(doc, chain, "add_header", MERGE, &new) {
                     Ok(lines) => lines,
                     Err(_) if outer_unknown => {
                         review = true;
-                        notes.push("this file's servers are included into an http block that is not in the checked tree; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server".to_string());
+                        notes.push(format!("{}; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server", doc.unknown_includer()));
                         new.clone()
                     }
                     Err(reason) => {

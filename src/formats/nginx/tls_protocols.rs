@@ -1,7 +1,8 @@
 //! NGX005 legacy-tls-protocols: `ssl_protocols` that allow SSLv3, TLSv1 or TLSv1.1.
 //!
 //! These protocol versions have known attacks (POODLE, BEAST) and lack modern cipher suites;
-//! every current browser speaks TLSv1.2. The list becomes `TLSv1.2 TLSv1.3`. Before nginx 1.23.4
+//! every current browser speaks TLSv1.2. The fix removes the legacy versions from the list, and
+//! writes `TLSv1.2 TLSv1.3` when none other remains. Before nginx 1.23.4
 //! the default list still included TLSv1 and TLSv1.1, so for such targets (`nginx.version`) a
 //! TLS server that sets no `ssl_protocols` at all is a finding too.
 
@@ -37,11 +38,23 @@ impl Rule<Doc> for TlsProtocols {
                     continue;
                 }
                 let range = directive.args[0].span.start..directive.head_end();
-                findings.push(
-                    Finding::new(ID, directive.span.clone(), format!("`ssl_protocols` allows {}, {} known attacks", legacy.join(", "), if legacy.len() == 1 { "which has" } else { "which have" }))
-                        .with_note("clients limited to TLSv1.1 or older (Android 4.3, Internet Explorer 10 and older) can no longer connect")
-                        .with_fix(Fix::safe(vec![Edit::replace(range, MODERN)])),
-                );
+                // Only the legacy versions go; a version the list did not allow is added only
+                // when nothing would remain.
+                let remaining: Vec<&str> = directive
+                    .args
+                    .iter()
+                    .filter(|a| !LEGACY.contains(&a.value.as_str()))
+                    .map(|a| &doc.text()[a.span.clone()])
+                    .collect();
+                let mut finding = Finding::new(ID, directive.span.clone(), format!("`ssl_protocols` allows {}, {} known attacks", legacy.join(", "), if legacy.len() == 1 { "which has" } else { "which have" }))
+                    .with_note("clients limited to TLSv1.1 or older (Android 4.3, Internet Explorer 10 and older) can no longer connect");
+                let replacement = if remaining.is_empty() {
+                    finding = finding.with_note(format!("the list allows no version newer than TLSv1.1, so the fix writes `{MODERN}`"));
+                    MODERN.to_string()
+                } else {
+                    remaining.join(" ")
+                };
+                findings.push(finding.with_fix(Fix::safe(vec![Edit::replace(range, replacement)])));
             }
 
             if !old_default || level.context != Context::Server || level.owner.is_none() {
