@@ -6,10 +6,11 @@
 //! derive are computed once per run through [`ProjectContext::memo`].
 
 use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::formats::normalize_path;
 use crate::rule::FileKind;
 use crate::source::SourceFile;
 
@@ -24,11 +25,19 @@ pub struct ContextFile {
 
 type MemoKey = (TypeId, String);
 
-/// The walked tree's readable text files, keyed by path as walked.
+/// The walked tree's readable text files, keyed by path as walked, and the shape of the tree
+/// (directories and symbolic links) that rules may need without touching the file system.
 #[derive(Default)]
 pub struct ProjectContext {
     files: BTreeMap<PathBuf, ContextFile>,
     roots: Vec<PathBuf>,
+    /// Walked directories, as normalized paths.
+    dirs: BTreeSet<PathBuf>,
+    /// Symbolic links met by the walk (normalized path) whose target is an indexed file, mapped to
+    /// that file's path as walked. The walk never follows links; this only tells where one points.
+    links: BTreeMap<PathBuf, PathBuf>,
+    /// Symbolic links met by the walk whose target is not an indexed file (normalized paths).
+    unresolved_links: BTreeSet<PathBuf>,
     memo: Mutex<HashMap<MemoKey, Arc<dyn Any + Send + Sync>>>,
 }
 
@@ -39,7 +48,47 @@ impl ProjectContext {
     }
 
     pub fn new(roots: Vec<PathBuf>, files: impl IntoIterator<Item = (PathBuf, ContextFile)>) -> Self {
-        ProjectContext { files: files.into_iter().collect(), roots, memo: Mutex::default() }
+        ProjectContext { files: files.into_iter().collect(), roots, ..ProjectContext::default() }
+    }
+
+    /// Adds the walked directories and the links the walk met: `(link, Some(target as walked))`
+    /// when the target is an indexed file, `(link, None)` otherwise.
+    pub fn with_layout(mut self, dirs: impl IntoIterator<Item = PathBuf>, links: impl IntoIterator<Item = (PathBuf, Option<PathBuf>)>) -> Self {
+        self.dirs = dirs.into_iter().map(|dir| normalize_path(&dir)).collect();
+        for (link, target) in links {
+            match target {
+                Some(target) => {
+                    self.links.insert(normalize_path(&link), target);
+                }
+                None => {
+                    self.unresolved_links.insert(normalize_path(&link));
+                }
+            }
+        }
+        self
+    }
+
+    /// Returns the symbolic links directly inside `dir` whose targets are not indexed files.
+    pub fn unresolved_links_in_dir<'a>(&'a self, dir: &Path) -> impl Iterator<Item = &'a Path> + 'a {
+        let dir = normalize_path(dir);
+        self.unresolved_links.iter().filter(move |link| link.parent() == Some(dir.as_path())).map(PathBuf::as_path)
+    }
+
+    /// Returns true when the walk entered `dir` (compared as normalized paths).
+    pub fn has_dir(&self, dir: &Path) -> bool {
+        self.dirs.contains(&normalize_path(dir))
+    }
+
+    /// Returns the indexed file that the symbolic link at `path` points to, as walked.
+    pub fn link_target(&self, path: &Path) -> Option<&Path> {
+        self.links.get(&normalize_path(path)).map(PathBuf::as_path)
+    }
+
+    /// Returns the symbolic links directly inside `dir` whose targets are indexed files, as
+    /// `(normalized link path, target as walked)`.
+    pub fn links_in_dir<'a>(&'a self, dir: &Path) -> impl Iterator<Item = (&'a Path, &'a Path)> + 'a {
+        let dir = normalize_path(dir);
+        self.links.iter().filter(move |(link, _)| link.parent() == Some(dir.as_path())).map(|(link, target)| (link.as_path(), target.as_path()))
     }
 
     /// The directories and files the run was started on.

@@ -28,6 +28,10 @@ pub struct Discovery {
     pub targets: Vec<Target>,
     /// Files no format checks but rules may read (entrypoint scripts, nginx includes).
     pub context_files: Vec<PathBuf>,
+    /// Directories the walk entered.
+    pub dirs: Vec<PathBuf>,
+    /// Symbolic links the walk met and did not follow.
+    pub links: Vec<PathBuf>,
     /// Paths that could not be walked or are not files cinch can check, with the reason.
     pub errors: Vec<(PathBuf, String)>,
     /// Explicit paths that no format claims, with the reason.
@@ -89,11 +93,14 @@ pub fn discover(roots: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
                 };
                 if file_type.is_symlink() {
                     // Never followed: a link may point outside the tree, and writing through one
-                    // would change a file the user did not name.
+                    // would change a file the user did not name. It is recorded so that rules can
+                    // tell where it points (an nginx `sites-enabled` link, say).
+                    record(&mut |d| d.links.push(path.to_path_buf()));
                     return WalkState::Continue;
                 }
                 let kind = formats::kind_for_path(path);
                 if file_type.is_dir() {
+                    record(&mut |d| d.dirs.push(path.to_path_buf()));
                     if entry.depth() > 0 && kind == Some(FileKind::Dockerfile) {
                         record(&mut |d| {
                             d.errors.push((path.to_path_buf(), "is a directory named like a Dockerfile, not a file; it was not checked".to_string()))
@@ -122,6 +129,8 @@ pub fn discover(roots: &[PathBuf], excluded: &(dyn Fn(&Path) -> bool + Sync)) ->
     discovery.targets.retain(|target| seen.insert(identity(&target.path)));
     discovery.context_files.sort();
     discovery.context_files.dedup();
+    discovery.dirs.sort();
+    discovery.links.sort();
     discovery.errors.sort();
     discovery.skipped.sort();
     discovery

@@ -239,6 +239,20 @@ pub fn run(options: &RunOptions) -> Result<Vec<FileResult>, ConfigError> {
         .chain(context_sources.into_iter().map(|(path, source)| (path, ContextFile { kind: None, source: Arc::new(source) })));
     let project = ProjectContext::new(roots.clone(), context_entries);
 
+    // Where each walked link points, when its target is an indexed file: the only file-system
+    // facts beyond file contents that rules see.
+    let canonical: HashMap<PathBuf, PathBuf> =
+        project.files().filter_map(|(path, _)| std::fs::canonicalize(path).ok().map(|real| (real, path.to_path_buf()))).collect();
+    let links: Vec<(PathBuf, Option<PathBuf>)> = discovery
+        .links
+        .iter()
+        .map(|link| {
+            let target = std::fs::canonicalize(link).ok().and_then(|real| canonical.get(&real).cloned());
+            (link.clone(), target)
+        })
+        .collect();
+    let project = project.with_layout(discovery.dirs.iter().cloned(), links);
+
     let processed: Vec<FileResult> = accepted
         .par_iter()
         .map(|(target, config, source)| {

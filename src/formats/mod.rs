@@ -72,7 +72,7 @@ pub(crate) fn has_dir(path: &Path, predicate: impl Fn(&str) -> bool) -> bool {
 
 /// Returns `path` with `.` components removed and `..` applied lexically (without touching the
 /// file system), so that paths written in different ways compare equal.
-pub(crate) fn normalize_path(path: &Path) -> PathBuf {
+pub fn normalize_path(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -124,7 +124,7 @@ pub fn resolve(project: &ProjectContext, file: &Path, pattern: &str) -> Option<V
     if !found.is_empty() {
         return Some(found);
     }
-    resolve_on_disk(project, file, pattern)
+    resolve_through_links(project, file, pattern)
 }
 
 /// Returns the candidate paths `pattern`, written in `file`, may stand for, most likely first.
@@ -146,52 +146,56 @@ fn candidates(index: &FileIndex, file: &Path, pattern: &str) -> Vec<PathBuf> {
     out
 }
 
-/// Maps the canonical path of every walked file to the path it was walked as.
-fn canonical_index(project: &ProjectContext) -> Arc<HashMap<PathBuf, PathBuf>> {
-    project.memo("nginx:canonical-index", || {
-        project
-            .files()
-            .filter_map(|(path, _)| std::fs::canonicalize(path).ok().map(|canonical| (canonical, path.to_path_buf())))
-            .collect()
-    })
-}
-
-fn resolve_on_disk(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
+/// Resolves `pattern` through the walk's symbolic links and directories when no walked file
+/// matches it: a link whose target is a walked file stands for that file (Debian's
+/// `sites-enabled/default` pointing to `sites-available/default`), and a glob in a walked
+/// directory that matches nothing resolves to nothing, as nginx allows. Returns `None` when the
+/// pattern stays unresolved. The facts come from the project context; nothing here reads the disk.
+fn resolve_through_links(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     let index = file_index(project);
-    let own = std::fs::canonicalize(file).ok();
+    let own = normalize(file);
     let walked = |link: &Path| -> Option<PathBuf> {
-        let target = std::fs::canonicalize(link).ok()?;
-        if Some(&target) == own.as_ref() {
-            return None;
-        }
-        canonical_index(project).get(&target).cloned()
+        let target = project.link_target(link)?;
+        (normalize(target) != own).then(|| target.to_path_buf())
     };
     for candidate in candidates(&index, file, pattern) {
         if !has_glob(pattern) {
-            let is_link = std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.file_type().is_symlink());
-            if let Some(target) = is_link.then(|| walked(&candidate)).flatten() {
+            if let Some(target) = walked(&candidate) {
                 return Some(vec![target]);
             }
             continue;
         }
         let Some(dir) = candidate.parent().filter(|dir| !has_glob(&dir.to_string_lossy())) else { continue };
-        let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { continue };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        if !project.has_dir(dir) {
+            continue;
+        }
         let Ok(glob) = GlobBuilder::new(&candidate.to_string_lossy()).literal_separator(true).build() else { continue };
         let matcher = glob.compile_matcher();
-        let mut matches: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| dir.join(entry.file_name()))
-            .filter(|path| matcher.is_match(path))
-            .collect();
-        matches.sort();
-        // Links to files outside the tree cannot be read, so the pattern stays unresolved.
-        let targets: Option<Vec<PathBuf>> = matches.iter().map(|path| walked(path)).collect();
-        if let Some(targets) = targets {
-            return Some(targets);
+        // Walked files matched the pattern already (or it would not come here), so only links
+        // remain; a matching link whose target is outside the tree leaves the pattern unresolved.
+        let mut targets = Vec::new();
+        for (link, target) in project.links_in_dir(dir) {
+            if matcher.is_match(link) {
+                if normalize(target) == own {
+                    return None;
+                }
+                targets.push(target.to_path_buf());
+            }
         }
-        return None;
+        if links_outside_tree_match(project, dir, &matcher) {
+            return None;
+        }
+        targets.sort();
+        return Some(targets);
     }
     None
+}
+
+/// Returns true when a link in `dir` that the walk met matches the glob but points outside the
+/// indexed files, so what it includes cannot be read.
+fn links_outside_tree_match(project: &ProjectContext, dir: &Path, matcher: &globset::GlobMatcher) -> bool {
+    project.unresolved_links_in_dir(dir).any(|link| matcher.is_match(link))
 }
 
 fn resolve_in_tree(project: &ProjectContext, file: &Path, pattern: &str) -> Vec<PathBuf> {
