@@ -43,7 +43,7 @@ fn generate(root: &Path, projects: usize) {
     .unwrap();
 }
 
-/// The floor: the same walk, then reading and decoding every file.
+/// Walks the same tree, then reads and decodes every file: the floor that any run pays.
 fn baseline(root: &Path) -> usize {
     let discovery = discover::discover(&[root.to_path_buf()], &|_| false);
     let mut bytes = 0;

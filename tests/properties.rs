@@ -1,7 +1,8 @@
-//! Property tests: every fixture, reformatted at random (CRLF line endings, a BOM, a missing final
-//! newline, extra blank lines and comment lines), goes through check and fix without a panic or
-//! an internal error; the parser's pieces join back to the input; a fix's output parses again;
-//! and a second run changes nothing. The case count is small so the suite stays fast.
+//! Property tests. Every fixture is reformatted at random: CRLF line endings, a BOM, a missing
+//! final newline, extra blank lines and comment lines. Each variant must go through check and fix
+//! without a panic or an internal error, the parser's pieces must join back to the input, a fix's
+//! output must parse again, and a second run must change nothing. The case count is small so the
+//! suite stays fast.
 
 mod common;
 
@@ -45,7 +46,7 @@ fn samples() -> Vec<Sample> {
 
 
 /// Returns the file name a fixture is checked as: its own when a format claims it, otherwise the
-/// usual name of the format its folder holds (pg_hba fixtures have bare names).
+/// usual name of the format its folder contains (pg_hba fixtures have bare names).
 fn checked_name(path: &Path) -> Option<String> {
     let own = path.file_name()?.to_str()?.to_string();
     if formats::kind_for_path(Path::new(&own)).is_some() {
