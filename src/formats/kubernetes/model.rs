@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::yaml::{NodeId, NodeKind, ScalarStyle, Tree};
+use super::yaml::{yaml11_bool, yaml11_int, NodeId, NodeKind, ScalarStyle, Tree};
 use crate::finding::Finding;
 use crate::source::SourceFile;
 
@@ -62,6 +62,8 @@ pub struct Container {
     pub kind: ContainerKind,
     /// The container's mapping, aliases resolved.
     pub node: NodeId,
+    /// The list item as written: the mapping, or an alias to it.
+    pub item: NodeId,
     /// Where findings about the container sit: the start of its mapping.
     pub position: std::ops::Range<usize>,
     pub name: String,
@@ -76,6 +78,8 @@ pub struct PodSpec {
     pub key: NodeId,
     /// The pod spec mapping, aliases resolved.
     pub node: NodeId,
+    /// The mapping that holds `spec` and the pod's `metadata`: the object, or its pod template.
+    pub template: NodeId,
     /// Whether the pod runs on Windows (`os.name` or a node selector), where Linux-only
     /// security fields are rejected.
     pub windows: bool,
@@ -166,11 +170,29 @@ impl<'a> Manifest<'a> {
         ))
     }
 
-    /// Returns a boolean setting's value when it is written as a YAML boolean.
+    /// Returns a boolean setting's value as the API server reads it: a plain scalar follows the
+    /// YAML 1.1 rules of go-yaml v2 (`yes`, `on`, `y` are true), and a quoted one counts only
+    /// when it spells `true` or `false`.
     pub fn bool_value(&self, node: Option<NodeId>) -> Option<bool> {
-        match node.and_then(|n| self.tree.scalar(n))? {
-            "true" | "True" | "TRUE" => Some(true),
-            "false" | "False" | "FALSE" => Some(false),
+        let node = self.tree.resolve(node?);
+        match &self.tree.node(node).kind {
+            NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_bool(value),
+            NodeKind::Scalar { value, .. } => match value.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Returns an integer setting's value as go-yaml v2 reads a plain scalar (`0x0`, `0o0`,
+    /// `00` and `+0` are all 0).
+    pub fn int_value(&self, node: Option<NodeId>) -> Option<i64> {
+        let node = self.tree.resolve(node?);
+        match &self.tree.node(node).kind {
+            NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_int(value),
+            NodeKind::Scalar { value, .. } => value.parse().ok(),
             _ => None,
         }
     }
@@ -251,16 +273,17 @@ fn pod_spec(source: &SourceFile, tree: &Tree, index: usize, object: &Object) -> 
         let Some(list) = tree.get(node, kind.list_key()) else { continue };
         for &item in tree.items(list) {
             let item_node = tree.resolve(item);
-            if !tree.is_mapping(item_node) {
+            // A strategic merge patch removes a container marked `$patch: delete`.
+            if !tree.is_mapping(item_node) || tree.get_str(item_node, "$patch") == Some("delete") {
                 continue;
             }
             let start = tree.node(item).span.start;
             let line_end = source.line_content_end(source.line_index(start));
             let name = tree.get_str(item_node, "name").unwrap_or("(unnamed)").to_string();
-            containers.push(Container { kind, node: item_node, position: start..line_end.max(start), name });
+            containers.push(Container { kind, node: item_node, item, position: start..line_end.max(start), name });
         }
     }
-    Some(PodSpec { object: index, key, node, windows, containers })
+    Some(PodSpec { object: index, key, node, template: tree.resolve(parent), windows, containers })
 }
 
 fn is_windows(tree: &Tree, pod: NodeId) -> bool {

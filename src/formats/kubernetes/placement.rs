@@ -14,7 +14,7 @@
 
 use std::cell::Cell;
 
-use super::model::Manifest;
+use super::model::{Container, Manifest};
 use super::yaml::{NodeId, NodeKind, ScalarStyle};
 use crate::edit::Edit;
 
@@ -81,13 +81,28 @@ pub struct Editor<'m, 'a> {
     /// Null values (`key:` or `key: null`) that become a collection: (key, value, new value).
     fills: Vec<(NodeId, NodeId, NewValue)>,
     replacements: Vec<Edit>,
-    /// Nodes that receive text, for finding the anchors an edit changes.
-    pub targets: Vec<NodeId>,
+    /// Nodes that receive text, for finding the anchors an edit changes, each with the pod spec
+    /// or container mapping that the addition was asked for (`None` for a replacement).
+    pub targets: Vec<(NodeId, Option<NodeId>)>,
+    /// The mapping passed to the current `ensure` or `append` call.
+    root: Option<NodeId>,
+    /// Judges a container that shares an edited anchored node through an alias: a reason when
+    /// the edit is wrong for that container.
+    pub user_check: Option<fn(&Manifest, &Container) -> Option<String>>,
 }
 
 impl<'m, 'a> Editor<'m, 'a> {
     pub fn new(manifest: &'m Manifest<'a>) -> Self {
-        Editor { manifest, inserts: Vec::new(), appends: Vec::new(), fills: Vec::new(), replacements: Vec::new(), targets: Vec::new() }
+        Editor {
+            manifest,
+            inserts: Vec::new(),
+            appends: Vec::new(),
+            fills: Vec::new(),
+            replacements: Vec::new(),
+            targets: Vec::new(),
+            root: None,
+            user_check: None,
+        }
     }
 
     /// Ensures that the mapping reached from `map` through `path` has every key of `entries`,
@@ -97,6 +112,7 @@ impl<'m, 'a> Editor<'m, 'a> {
         let tree = &self.manifest.tree;
         let entries: Vec<(String, NewValue)> = entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let mut current = tree.resolve(map);
+        self.root = Some(current);
         if !tree.is_mapping(current) {
             return Err("the node is not a mapping".to_string());
         }
@@ -104,6 +120,9 @@ impl<'m, 'a> Editor<'m, 'a> {
             match tree.entry(current, segment) {
                 Some((key, value)) => {
                     let resolved = tree.resolve(value);
+                    if let Some(tag) = tree.tag(resolved).filter(|tag| *tag != "!!map") {
+                        return Err(format!("`{segment}` carries the tag `{tag}`, which new text would have to replace"));
+                    }
                     if tree.is_mapping(resolved) {
                         current = resolved;
                         continue;
@@ -133,11 +152,15 @@ impl<'m, 'a> Editor<'m, 'a> {
     pub fn append(&mut self, map: NodeId, key: &str, item: NewValue) -> Result<(), String> {
         let tree = &self.manifest.tree;
         let map = tree.resolve(map);
+        self.root = Some(map);
         match tree.entry(map, key) {
             Some((key_node, value)) => {
                 let resolved = tree.resolve(value);
+                if let Some(tag) = tree.tag(resolved).filter(|tag| *tag != "!!seq") {
+                    return Err(format!("`{key}` carries the tag `{tag}`, which new text would have to replace"));
+                }
                 if matches!(tree.node(resolved).kind, NodeKind::Sequence { .. }) {
-                    self.targets.push(resolved);
+                    self.targets.push((resolved, self.root));
                     match self.appends.iter_mut().find(|(seq, _)| *seq == resolved) {
                         Some((_, items)) => items.push(item),
                         None => self.appends.push((resolved, vec![item])),
@@ -159,13 +182,13 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Replaces a scalar's text.
     pub fn replace(&mut self, node: NodeId, text: &str) {
-        self.targets.push(node);
+        self.targets.push((node, None));
         let span = self.manifest.tree.node(node).span.clone();
         self.replacements.push(Edit::replace(span, text));
     }
 
     fn insert(&mut self, map: NodeId, entries: Vec<(String, NewValue)>) {
-        self.targets.push(map);
+        self.targets.push((map, self.root));
         match self.inserts.iter_mut().find(|(m, _)| *m == map) {
             Some((_, existing)) => merge_entries(existing, entries),
             None => self.inserts.push((map, entries)),
@@ -173,7 +196,7 @@ impl<'m, 'a> Editor<'m, 'a> {
     }
 
     fn fill(&mut self, key: NodeId, value: NodeId, new: NewValue) {
-        self.targets.push(value);
+        self.targets.push((value, self.root));
         match self.fills.iter_mut().find(|(_, v, _)| *v == value) {
             Some((_, _, NewValue::Map(existing))) => {
                 if let NewValue::Map(more) = new {
