@@ -1,7 +1,7 @@
 //! Kustomize patches: files that a `kustomization.yaml` lists under `patches` or
-//! `patchesStrategicMerge` hold partial objects that Kustomize merges into full ones. A setting
-//! missing from a patch comes from the base, so edits to a patch could add text that conflicts
-//! with it or lands on a container the patch deletes; findings there get no fix.
+//! `patchesStrategicMerge` contain partial objects that Kustomize merges into full ones. A
+//! setting missing from a patch comes from the base. An edit to a patch could conflict with the
+//! base or land on a container that the patch deletes, so findings there get no fix.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -11,7 +11,7 @@ use crate::context::ProjectContext;
 /// The names Kustomize reads as a kustomization.
 const NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// Whether `path` is a kustomization, which Kubernetes rules read for the patches it lists.
+/// Returns whether `path` is a kustomization, which Kubernetes rules read for its patches.
 pub fn is_kustomization(path: &Path) -> bool {
     NAMES.contains(&super::super::file_name(path))
 }
@@ -37,7 +37,7 @@ pub fn listing_kustomization(project: &ProjectContext, path: &Path) -> Option<Pa
     None
 }
 
-/// The file paths under `patches` (`- path: x.yaml`) and `patchesStrategicMerge` (`- x.yaml`).
+/// Returns the file paths under `patches` (`- path: x.yaml`) and `patchesStrategicMerge` (`- x.yaml`).
 fn patch_paths(tree: &yaml::Tree) -> Vec<String> {
     let mut paths = Vec::new();
     for root in tree.documents.iter().filter_map(|d| d.root) {

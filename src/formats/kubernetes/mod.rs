@@ -29,8 +29,8 @@ use yaml::{NodeKind, Tree};
 
 pub struct KubernetesFormat;
 
-/// Whether the Kubernetes rules read `path` from the project context: a kustomization, for the
-/// patches it lists.
+/// Returns whether the Kubernetes rules read `path` from the project context. They read a
+/// kustomization for the patches it lists.
 pub fn is_context_file(path: &Path) -> bool {
     kustomize::is_kustomization(path)
 }
@@ -125,10 +125,10 @@ fn has_template_actions(tree: &Tree) -> bool {
 
 /// Turns an editor's additions into a fix, with notes naming the aliases that share an edited
 /// anchored node. Returns no fix when there is nothing to add, or when an alias brings the edit
-/// into a place where it is wrong; a note then names the alias and the reason.
+/// into a place where it is wrong. A note then names the alias and the reason.
 pub(crate) fn build_fix(manifest: &Manifest, editor: Editor, applicability: Applicability) -> (Option<Fix>, Vec<String>) {
-    let (notes, refusal) = anchor_notes(manifest, &editor);
-    if let Some(reason) = refusal {
+    let (notes, conflict) = anchor_notes(manifest, &editor);
+    if let Some(reason) = conflict {
         return (None, vec![format!("not fixed automatically: {reason}")]);
     }
     let edits = editor.finish();
@@ -161,7 +161,7 @@ pub(crate) fn with_editor_fix(
     }
 }
 
-/// Where a node sits: in a container, in a pod spec outside its containers, or elsewhere.
+/// The location of a node: a container, a pod spec outside its containers, or elsewhere.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     Container(usize, usize),
@@ -191,7 +191,8 @@ fn place_of(manifest: &Manifest, node: yaml::NodeId) -> Place {
     Place::Other
 }
 
-/// The place an addition was asked for: the container or pod spec whose mapping was given.
+/// Returns the place that an addition was requested for: the container or pod spec whose
+/// mapping was given.
 fn root_place(manifest: &Manifest, root: yaml::NodeId) -> Place {
     for (p, pod) in manifest.pods.iter().enumerate() {
         if pod.node == root {
@@ -204,10 +205,10 @@ fn root_place(manifest: &Manifest, root: yaml::NodeId) -> Place {
     place_of(manifest, root)
 }
 
-/// Returns notes naming the aliases of every anchored node that the editor changes, and a
-/// reason to refuse the fix when one alias uses the node where the change is wrong: in another
-/// kind of place (a container's setting under a pod), on a Windows pod, or in a container that
-/// the editor's check rejects.
+/// Returns notes naming the aliases of every anchored node that the editor changes. When one
+/// alias uses the node where the change is wrong, it also returns the reason to give no fix.
+/// That is another kind of place (a container's setting under a pod), a Windows pod, or a
+/// container that the editor's check rejects.
 fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<String>) {
     let tree = &manifest.tree;
     let mut anchors: Vec<(usize, Place)> = Vec::new();
@@ -237,7 +238,7 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
         for &alias in aliases {
             let line = tree.node(alias).line + 1;
             let shared = format!("the change would go into the node anchored as `&{name}`, which `*{name}` on line {line} also brings into");
-            let refusal = match place_of(manifest, alias) {
+            let conflict = match place_of(manifest, alias) {
                 Place::Container(p, c) => {
                     let (pod, container) = (&manifest.pods[p], &manifest.pods[p].containers[c]);
                     let label = manifest.container_label(pod, container);
@@ -263,8 +264,8 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
                 Place::Other if expected == Place::Other => None,
                 Place::Other => Some(format!("{shared} a place outside any pod spec")),
             };
-            if refusal.is_some() {
-                return (notes, refusal);
+            if conflict.is_some() {
+                return (notes, conflict);
             }
         }
         let lines: Vec<String> = aliases.iter().map(|&alias| (tree.node(alias).line + 1).to_string()).collect();

@@ -40,7 +40,7 @@ pub(crate) fn adds_sys_admin(manifest: &Manifest, container: &Container) -> bool
 /// Returns why `allowPrivilegeEscalation: false` is wrong for a container, if it is: the API
 /// server rejects it on a privileged container or one that adds `SYS_ADMIN`, and a `privileged`
 /// value cinch cannot read may be either.
-fn refuses_no_escalation(manifest: &Manifest, container: &Container) -> Option<String> {
+fn no_escalation_conflict(manifest: &Manifest, container: &Container) -> Option<String> {
     let setting = manifest.container_setting(container, "privileged");
     match manifest.bool_value(setting) {
         Some(true) => Some("that container is privileged, where the API server rejects `allowPrivilegeEscalation: false`".to_string()),
@@ -83,7 +83,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         }
         let finding = finding.with_note("the setting looks deliberate: check whether the container runs setuid programs before accepting the fix");
         let mut editor = Editor::new(manifest);
-        editor.user_check = Some(refuses_no_escalation);
+        editor.user_check = Some(no_escalation_conflict);
         editor.replace(node, "false");
         return Some(with_editor_fix(finding, manifest, Ok(editor), Applicability::Review));
     }
@@ -93,7 +93,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         return Some(finding.with_note(WINDOWS_NOTE));
     }
     let mut editor = Editor::new(manifest);
-    editor.user_check = Some(refuses_no_escalation);
+    editor.user_check = Some(no_escalation_conflict);
     let result = editor
         .ensure(container.node, &["securityContext"], vec![("allowPrivilegeEscalation", NewValue::Bool(false))])
         .map(|()| editor);

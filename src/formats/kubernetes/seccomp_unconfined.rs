@@ -79,9 +79,9 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, findings: &mut Vec<Finding>) {
     }
     if let Some((key, value)) = conflicting_annotation(manifest, pod) {
         let label = manifest.pod_label(pod);
-        let shown = tree.scalar(value).unwrap_or("");
+        let profile = tree.scalar(value).unwrap_or("");
         findings.push(
-            Finding::new(ID, manifest.range(value), format!("{label} asks for the seccomp profile `{shown}` through the legacy annotation `{key}`"))
+            Finding::new(ID, manifest.range(value), format!("{label} asks for the seccomp profile `{profile}` through the legacy annotation `{key}`"))
                 .with_note("the API server rejects a `seccompProfile` field that differs from the annotation, so no field is added; replace the annotation with a `securityContext.seccompProfile` and remove it"),
         );
         return;

@@ -173,7 +173,7 @@ impl Tree {
         }
     }
 
-    /// The node's tag, aliases resolved.
+    /// Returns the node's tag, aliases resolved.
     pub fn tag(&self, id: NodeId) -> Option<&str> {
         self.nodes[self.resolve(id)].tag.as_deref()
     }
@@ -198,7 +198,7 @@ pub fn parse(source: &SourceFile) -> Result<Tree, ParseError> {
 
 /// The message for a syntax error that yaml-rust2 reports at `offset`. yaml-rust2 rejects a
 /// closing `]` or `}` of a multi-line flow collection at or left of its key's column, which
-/// libyaml-based loaders accept, so that case names the bracket and says how to move it.
+/// libyaml-based loaders accept, so that message names the bracket and how to move it.
 fn syntax_message(source: &SourceFile, offset: usize, info: &str) -> String {
     let bracket = source.text.as_bytes().get(offset).copied().filter(|b| matches!(b, b']' | b'}'));
     match bracket {
@@ -557,8 +557,8 @@ impl Builder<'_> {
     }
 }
 
-/// Whether a plain scalar reads as something other than a string under the YAML 1.1 rules that
-/// Kubernetes uses: a null, a boolean or a number.
+/// Returns whether a plain scalar reads as a null, a boolean or a number under the YAML 1.1
+/// rules that Kubernetes uses.
 fn plain_non_string(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "Null" | "NULL") || yaml11_bool(value).is_some() || yaml11_int(value).is_some() || value.parse::<f64>().is_ok()
 }
