@@ -101,6 +101,30 @@ fn anchor_shared_by_plain_containers_is_edited() {
 }
 
 #[test]
+fn shared_context_without_tmp_is_not_made_read_only() {
+    let text = fixture("shared_security_context.yaml");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = snapshot("shared_security_context", "apps/pair.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert_eq!(fixed, text);
+    let checked = common::run("apps/pair.yaml", &text, config, FixMode::None);
+    let findings = findings_of(&checked, "K8S005");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|(_, fixable, notes)| !fixable && notes.iter().any(|n| n.contains("no `/tmp` mount"))), "{findings:?}");
+}
+
+#[test]
+fn shared_value_reported_once() {
+    let text = fixture("shared_security_context.yaml");
+    let config = format!("{UID_CONFIG}[rules]\nselect = [\"K8S001\"]\n");
+    let checked = common::run("apps/pair.yaml", &text, &config, FixMode::None);
+    let explicit: Vec<_> = findings_of(&checked, "K8S001").into_iter().filter(|(m, _, _)| m.contains("`runAsUser: 0`")).collect();
+    assert_eq!(explicit.len(), 1, "{explicit:?}");
+    let fixable = checked.remaining.iter().filter(|d| d.finding.fix.is_some()).count();
+    let result = common::run("apps/pair.yaml", &text, &config, FixMode::Unsafe);
+    assert_eq!(result.fixed_findings.len(), fixable, "{:?}", result.fixed_findings);
+}
+
+#[test]
 fn yaml_1_1_scalars_read_as_kubernetes_does() {
     let text = fixture("yaml11_values.yaml");
     let fixed = snapshot("yaml11_values", "apps/legacy.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);

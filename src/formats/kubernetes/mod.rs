@@ -92,7 +92,7 @@ impl Format for KubernetesFormat {
             &service_account_token_automounted::ServiceAccountTokenAutomounted,
             &privileged_container::PrivilegedContainer,
         ];
-        let findings = run_rules(&rules, &manifest, ctx)?;
+        let findings = merge_shared_findings(run_rules(&rules, &manifest, ctx)?);
         match kustomize::listing_kustomization(ctx.project, ctx.path) {
             Some(kustomization) => {
                 let note = format!(
@@ -110,6 +110,22 @@ impl Format for KubernetesFormat {
             None => Ok(findings),
         }
     }
+}
+
+/// Keeps one finding of each group that a rule reports on the same node with the same fix.
+/// Containers that share a setting through an alias each get such a finding, and one edit fixes
+/// them all, so the counts of fixable and fixed findings agree.
+fn merge_shared_findings(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let repeated = kept.iter().any(|earlier| {
+            earlier.rule == finding.rule && earlier.range == finding.range && earlier.fix.is_some() && earlier.fix == finding.fix
+        });
+        if !repeated {
+            kept.push(finding);
+        }
+    }
+    kept
 }
 
 /// Returns whether the tree contains unquoted template actions: `{{ x }}` parses as a flow mapping whose
@@ -211,7 +227,7 @@ fn root_place(manifest: &Manifest, root: yaml::NodeId) -> Place {
 /// container that the editor's check rejects.
 fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<String>) {
     let tree = &manifest.tree;
-    let mut anchors: Vec<(usize, Place)> = Vec::new();
+    let mut anchors: Vec<(usize, yaml::NodeId, Place)> = Vec::new();
     for &(target, root) in &editor.targets {
         let span = tree.node(target).span.clone();
         let expected = match root {
@@ -221,24 +237,43 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
         for &anchored in &tree.anchored {
             let node = tree.node(anchored);
             if let Some(anchor) = node.anchor {
-                if node.span.start <= span.start && span.end <= node.span.end && !anchors.iter().any(|(a, _)| *a == anchor) {
-                    anchors.push((anchor, expected));
+                if node.span.start <= span.start && span.end <= node.span.end && !anchors.iter().any(|(a, _, _)| *a == anchor) {
+                    anchors.push((anchor, anchored, expected));
                 }
             }
         }
     }
     let mut notes = Vec::new();
-    for (anchor, expected) in anchors {
+    for (anchor, anchored, expected) in anchors {
         let Some(aliases) = tree.aliases.get(&anchor) else { continue };
         let Some(&first) = aliases.first() else { continue };
         let name = match &tree.node(first).kind {
             NodeKind::Alias { name, .. } => name.clone(),
             _ => continue,
         };
+        // The users of the node: every alias, and the container or pod spec that holds the
+        // anchored node itself. The place the fix is for judges its own change.
+        let home = place_of(manifest, anchored);
+        let anchor_text = format!("&{name}");
+        let home_start = tree.node(anchored).span.start;
+        let anchor_at = manifest.source.text[..home_start].rfind(&anchor_text).unwrap_or(home_start);
+        let home_line = manifest.source.line_index(anchor_at) + 1;
+        let mut users: Vec<(Place, String)> = Vec::new();
+        if home != Place::Other {
+            users.push((home, format!("the change would go into the node anchored as `&{name}` on line {home_line}, which belongs to")));
+        }
         for &alias in aliases {
             let line = tree.node(alias).line + 1;
-            let shared = format!("the change would go into the node anchored as `&{name}`, which `*{name}` on line {line} also brings into");
-            let conflict = match place_of(manifest, alias) {
+            users.push((
+                place_of(manifest, alias),
+                format!("the change would go into the node anchored as `&{name}`, which `*{name}` on line {line} also brings into"),
+            ));
+        }
+        for (place, shared) in users {
+            if place == expected && place != Place::Other {
+                continue;
+            }
+            let conflict = match place {
                 Place::Container(p, c) => {
                     let (pod, container) = (&manifest.pods[p], &manifest.pods[p].containers[c]);
                     let label = manifest.container_label(pod, container);
@@ -247,7 +282,7 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
                     } else if pod.windows {
                         Some(format!("{shared} {label}, whose pod runs on Windows"))
                     } else {
-                        editor.user_check.and_then(|check| check(manifest, container)).map(|reason| format!("{shared} {label}, and {reason}"))
+                        editor.user_check.and_then(|check| check(manifest, container, anchored)).map(|reason| format!("{shared} {label}, and {reason}"))
                     }
                 }
                 Place::Pod(p) => {

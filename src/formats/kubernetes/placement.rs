@@ -86,9 +86,9 @@ pub struct Editor<'m, 'a> {
     pub targets: Vec<(NodeId, Option<NodeId>)>,
     /// The mapping passed to the current `ensure` or `append` call.
     root: Option<NodeId>,
-    /// Judges a container that shares an edited anchored node through an alias: a reason when
-    /// the edit is wrong for that container.
-    pub user_check: Option<fn(&Manifest, &Container) -> Option<String>>,
+    /// Judges a container that shares an edited anchored node (given as the last argument): a
+    /// reason when the edit is wrong for that container.
+    pub user_check: Option<fn(&Manifest, &Container, NodeId) -> Option<String>>,
 }
 
 impl<'m, 'a> Editor<'m, 'a> {

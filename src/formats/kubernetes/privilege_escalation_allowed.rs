@@ -11,6 +11,7 @@ use crate::rule::{Rule, RuleContext};
 
 use super::model::{Container, Manifest, PodSpec};
 use super::placement::{Editor, NewValue};
+use super::yaml::NodeId;
 use super::{with_editor_fix, WINDOWS_NOTE};
 
 pub struct PrivilegeEscalationAllowed;
@@ -40,7 +41,7 @@ pub(crate) fn adds_sys_admin(manifest: &Manifest, container: &Container) -> bool
 /// Returns why `allowPrivilegeEscalation: false` is wrong for a container, if it is: the API
 /// server rejects it on a privileged container or one that adds `SYS_ADMIN`, and a `privileged`
 /// value cinch cannot read may be either.
-fn no_escalation_conflict(manifest: &Manifest, container: &Container) -> Option<String> {
+fn no_escalation_conflict(manifest: &Manifest, container: &Container, _anchored: NodeId) -> Option<String> {
     let setting = manifest.container_setting(container, "privileged");
     match manifest.bool_value(setting) {
         Some(true) => Some("that container is privileged, where the API server rejects `allowPrivilegeEscalation: false`".to_string()),
