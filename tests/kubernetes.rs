@@ -125,6 +125,25 @@ fn shared_value_reported_once() {
 }
 
 #[test]
+fn each_document_keeps_its_indentation() {
+    let narrow = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: narrow\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n";
+    let wide = "apiVersion: v1\nkind: Pod\nmetadata:\n    name: wide\nspec:\n    containers:\n        -   name: app\n            image: registry.example/app:1\n            ports:\n                -   containerPort: 80\n";
+    let text = format!("{narrow}---\n{wide}");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = fix("apps/mixed.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  volumes:\n  - name: tmp\n    emptyDir: {}\n---\n"), "{fixed}");
+    assert!(fixed.contains("    volumes:\n        -   name: tmp\n            emptyDir: {}\n"), "{fixed}");
+}
+
+#[test]
+fn minified_json_empty_list_stays_tight() {
+    let text = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"m"},"spec":{"containers":[{"name":"a","image":"x"}],"volumes":[]}}"#;
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = fix("apps/mini.json", text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains(r#""volumes":[{"name":"tmp","emptyDir":{}}]"#), "{fixed}");
+}
+
+#[test]
 fn yaml_1_1_scalars_read_as_kubernetes_does() {
     let text = fixture("yaml11_values.yaml");
     let fixed = snapshot("yaml11_values", "apps/legacy.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);

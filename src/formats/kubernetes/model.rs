@@ -110,7 +110,11 @@ pub struct Manifest<'a> {
     pub tree: Tree,
     pub objects: Vec<Object>,
     pub pods: Vec<PodSpec>,
+    /// The layout measured over the whole file.
     pub style: Style,
+    /// The layout of each document with a root, by the root's span, where it differs from the
+    /// whole file's.
+    pub document_styles: Vec<(std::ops::Range<usize>, Style)>,
 }
 
 impl<'a> Manifest<'a> {
@@ -122,8 +126,24 @@ impl<'a> Manifest<'a> {
     pub fn new(source: &'a SourceFile, tree: Tree) -> Self {
         let objects = find_objects(&tree);
         let pods = objects.iter().enumerate().filter_map(|(index, object)| pod_spec(source, &tree, index, object)).collect();
-        let style = measure_style(source, &tree);
-        Manifest { source, tree, objects, pods, style }
+        let style = measure_style(source, &tree, None, None);
+        let document_styles = tree
+            .documents
+            .iter()
+            .filter_map(|document| document.root)
+            .map(|root| {
+                let span = tree.node(root).span.clone();
+                let document_style = measure_style(source, &tree, Some(span.clone()), Some(&style));
+                (span, document_style)
+            })
+            .collect();
+        Manifest { source, tree, objects, pods, style, document_styles }
+    }
+
+    /// Returns the layout of the document that contains `node`.
+    pub fn style_at(&self, node: NodeId) -> &Style {
+        let start = self.tree.node(node).span.start;
+        self.document_styles.iter().find(|(span, _)| span.start <= start && start <= span.end).map_or(&self.style, |(_, style)| style)
     }
 
     pub fn object(&self, pod: &PodSpec) -> &Object {
@@ -301,12 +321,15 @@ fn most_common(counts: &HashMap<usize, usize>) -> Option<usize> {
     counts.iter().max_by_key(|(value, count)| (**count, std::cmp::Reverse(**value))).map(|(value, _)| *value)
 }
 
-fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
+/// Measures the layout of the nodes inside `within` (every node when `None`). A habit with no
+/// example there comes from `fallback` when one is given.
+fn measure_style(source: &SourceFile, tree: &Tree, within: Option<std::ops::Range<usize>>, fallback: Option<&Style>) -> Style {
     let mut steps = HashMap::new();
     let mut sequence_offsets = HashMap::new();
     let mut item_offsets = HashMap::new();
     let (mut single, mut double) = (0usize, 0usize);
-    for node in &tree.nodes {
+    let inside = |node: &super::yaml::Node| within.as_ref().is_none_or(|range| range.start <= node.span.start && node.span.end <= range.end);
+    for node in tree.nodes.iter().filter(|node| inside(node)) {
         match &node.kind {
             NodeKind::Mapping { entries, flow: false } => {
                 for &(key, value) in entries {
@@ -326,9 +349,11 @@ fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
                 }
             }
             NodeKind::Sequence { items, flow: false } => {
-                if let Some(&first) = items.first() {
-                    let item = tree.node(first);
-                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && item.line == node.line && item.col > node.col {
+                // Each block mapping item that starts on its dash's line, at the sequence's column.
+                for &id in items {
+                    let item = tree.node(id);
+                    let dash_on_line = source.line_text(item.line).chars().nth(node.col) == Some('-');
+                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && dash_on_line && item.col > node.col {
                         *item_offsets.entry(item.col - node.col).or_insert(0) += 1;
                     }
                 }
@@ -338,13 +363,20 @@ fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
             _ => {}
         }
     }
-    let step = most_common(&steps).unwrap_or(2);
     let json = source.path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let step = most_common(&steps).or(fallback.map(|f| f.step)).unwrap_or(2);
+    let quote = if single + double == 0 {
+        fallback.map_or('"', |f| f.quote)
+    } else if single > double && !json {
+        '\''
+    } else {
+        '"'
+    };
     Style {
         step,
-        sequence_offset: most_common(&sequence_offsets).unwrap_or(step),
-        item_offset: most_common(&item_offsets).unwrap_or(2),
-        quote: if single > double && !json { '\'' } else { '"' },
+        sequence_offset: most_common(&sequence_offsets).or(fallback.map(|f| f.sequence_offset)).unwrap_or(step),
+        item_offset: most_common(&item_offsets).or(fallback.map(|f| f.item_offset)).unwrap_or(2),
+        quote,
         json,
         newline: source.newline(),
         flow_unit: source.indent_unit("  "),

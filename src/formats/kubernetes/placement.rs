@@ -14,7 +14,7 @@
 
 use std::cell::Cell;
 
-use super::model::{Container, Manifest};
+use super::model::{Container, Manifest, Style};
 use super::yaml::{NodeId, NodeKind, ScalarStyle};
 use crate::edit::Edit;
 
@@ -215,7 +215,9 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Renders every addition into edits.
     pub fn finish(self) -> Vec<Edit> {
-        let render = Renderer { manifest: self.manifest, colon: Cell::new(": "), comma: Cell::new(", "), sequence_offset: Cell::new(None) };
+        let style = self.targets.first().map_or(&self.manifest.style, |&(target, _)| self.manifest.style_at(target));
+        let render =
+            Renderer { manifest: self.manifest, style, colon: Cell::new(": "), comma: Cell::new(", "), sequence_offset: Cell::new(None) };
         let mut edits = self.replacements;
         for (map, entries) in &self.inserts {
             edits.extend(render.insert_into_mapping(*map, entries));
@@ -235,6 +237,8 @@ impl<'m, 'a> Editor<'m, 'a> {
 
 struct Renderer<'m, 'a> {
     manifest: &'m Manifest<'a>,
+    /// The layout of the document that receives the edits.
+    style: &'m Style,
     /// Separators of flow text: `": "` and `", "` unless the target collection is written
     /// without spaces (minified JSON).
     colon: Cell<&'static str>,
@@ -250,7 +254,7 @@ impl Renderer<'_, '_> {
     }
 
     fn nl(&self) -> &'static str {
-        self.manifest.style.newline
+        self.style.newline
     }
 
     fn end_of(&self, node: NodeId) -> usize {
@@ -282,7 +286,7 @@ impl Renderer<'_, '_> {
     /// Returns the quote that the string values of a mapping share, if they all use one.
     fn value_quote(&self, map: NodeId) -> Option<char> {
         let tree = &self.manifest.tree;
-        if self.manifest.style.json {
+        if self.style.json {
             return Some('"');
         }
         let mut quotes = tree.entries(map).iter().filter_map(|&(_, value)| match &tree.node(value).kind {
@@ -297,7 +301,7 @@ impl Renderer<'_, '_> {
 
     fn keys_quoted(&self, map: NodeId) -> bool {
         let tree = &self.manifest.tree;
-        self.manifest.style.json
+        self.style.json
             || tree.entries(map).iter().any(|&(key, _)| matches!(tree.node(key).kind, NodeKind::Scalar { style: ScalarStyle::DoubleQuoted, .. }))
     }
 
@@ -309,7 +313,7 @@ impl Renderer<'_, '_> {
                 Some(q) => quoted(s, q),
                 None => s.clone(),
             },
-            other => self.inline(other, quote, quote == Some('"') && self.manifest.style.json),
+            other => self.inline(other, quote, quote == Some('"') && self.style.json),
         }
     }
 
@@ -323,13 +327,13 @@ impl Renderer<'_, '_> {
                 format!("{{{}}}", inner.join(self.comma.get()))
             }
             NewValue::FlowList(items) => {
-                let q = quote.unwrap_or(self.manifest.style.quote);
+                let q = quote.unwrap_or(self.style.quote);
                 format!("[{}]", items.iter().map(|item| quoted(item, q)).collect::<Vec<_>>().join(self.comma.get()))
             }
             NewValue::List(items) => {
                 format!("[{}]", items.iter().map(|item| self.inline(item, quote, quote_keys)).collect::<Vec<_>>().join(self.comma.get()))
             }
-            NewValue::FlowItem(item) => quoted(item, quote.unwrap_or(self.manifest.style.quote)),
+            NewValue::FlowItem(item) => quoted(item, quote.unwrap_or(self.style.quote)),
             NewValue::Raw(text) => text.clone(),
             scalar => self.scalar(scalar, quote),
         }
@@ -338,7 +342,7 @@ impl Renderer<'_, '_> {
     /// Renders a value across lines in flow style, as pretty-printed JSON is laid out.
     fn pretty(&self, value: &NewValue, indent: &str, quote: Option<char>, quote_keys: bool) -> String {
         let nl = self.nl();
-        let inner = format!("{indent}{}", self.manifest.style.flow_unit);
+        let inner = format!("{indent}{}", self.style.flow_unit);
         match value {
             NewValue::Map(entries) if !entries.is_empty() => {
                 let parts: Vec<String> = entries
@@ -357,7 +361,7 @@ impl Renderer<'_, '_> {
 
     /// Renders `key: value` at column `col` in block style, one string per line.
     fn block_lines(&self, col: usize, key: &str, value: &NewValue, quote: Option<char>, out: &mut Vec<String>) {
-        let style = &self.manifest.style;
+        let style = self.style;
         let indent = " ".repeat(col);
         match value {
             NewValue::Map(children) if !children.is_empty() => {
@@ -506,7 +510,7 @@ impl Renderer<'_, '_> {
         let quote = first_map.and_then(|m| self.value_quote(m));
         if tree.is_flow(seq) {
             self.copy_separators(seq);
-            let quote_keys = first_map.is_some_and(|m| self.keys_quoted(m)) || self.manifest.style.json;
+            let quote_keys = first_map.is_some_and(|m| self.keys_quoted(m)) || self.style.json;
             let quote = quote.or(quote_keys.then_some('"'));
             let Some(&last) = existing.last() else {
                 let inner: Vec<String> = items.iter().map(|item| self.inline(item, quote, quote_keys)).collect();
@@ -531,7 +535,7 @@ impl Renderer<'_, '_> {
             .first()
             .map(|&i| tree.node(i))
             .filter(|item| item.line == node.line && item.col > node.col && matches!(item.kind, NodeKind::Mapping { .. }))
-            .map_or(self.manifest.style.item_offset, |item| item.col - node.col);
+            .map_or(self.style.item_offset, |item| item.col - node.col);
         let mut lines = Vec::new();
         for item in items {
             self.item_lines(node.col, item_offset, item, quote, &mut lines);
@@ -564,6 +568,16 @@ impl Renderer<'_, '_> {
                 tree.entries(m).first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':'))
             })
         });
+        // An empty collection shows no separator, so the enclosing flow collections decide.
+        let (mut colon_tight, mut comma_tight) = (colon_tight, comma_tight);
+        let mut outer = tree.node(node).parent;
+        while let (Some(parent), true) = (outer, colon_tight.is_none() || comma_tight.is_none()) {
+            if let NodeKind::Mapping { entries, flow: true } = &tree.node(parent).kind {
+                colon_tight = colon_tight.or_else(|| entries.first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':')));
+                comma_tight = comma_tight.or_else(|| entries.first().and_then(|&(_, value)| gap_after(tree.node(value).span.end, b',')));
+            }
+            outer = tree.node(parent).parent;
+        }
         // A collection with one entry shows no comma: a tight colon suggests tight commas.
         let comma_tight = comma_tight.or(colon_tight);
         self.colon.set(if colon_tight == Some(true) { ":" } else { ": " });
@@ -580,7 +594,7 @@ impl Renderer<'_, '_> {
         let value_node = tree.node(value);
         let parent_flow = tree.node(key).parent.is_some_and(|parent| tree.is_flow(parent));
         if parent_flow {
-            let quote_keys = self.manifest.style.json;
+            let quote_keys = self.style.json;
             let quote = quote_keys.then_some('"');
             return vec![Edit::replace(value_node.span.clone(), self.inline(new, quote, quote_keys))];
         }
@@ -593,7 +607,7 @@ impl Renderer<'_, '_> {
         if bytes.get(colon_end) == Some(&b':') {
             colon_end += 1;
         }
-        let style = &self.manifest.style;
+        let style = self.style;
         let mut lines = Vec::new();
         match new {
             NewValue::Map(children) => {
