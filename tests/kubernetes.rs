@@ -144,6 +144,15 @@ fn minified_json_empty_list_stays_tight() {
 }
 
 #[test]
+fn pretty_json_empty_context_filled_over_lines() {
+    let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\n    \"automountServiceAccountToken\": false,\n    \"securityContext\": {},\n    \"containers\": [{\"name\": \"a\", \"image\": \"x\"}]\n  }\n}\n";
+    let config = "[rules]\nselect = [\"K8S002\"]\n";
+    let fixed = fix("apps/pretty.json", text, config, FixMode::Safe, &[]);
+    let expected = "    \"securityContext\": {\n      \"seccompProfile\": {\n        \"type\": \"RuntimeDefault\"\n      }\n    },\n";
+    assert!(fixed.contains(expected), "{fixed}");
+}
+
+#[test]
 fn yaml_1_1_scalars_read_as_kubernetes_does() {
     let text = fixture("yaml11_values.yaml");
     let fixed = snapshot("yaml11_values", "apps/legacy.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);

@@ -475,6 +475,12 @@ impl Renderer<'_, '_> {
         let existing = tree.entries(map);
         self.copy_separators(map);
         let Some(&(last_key, last_value)) = existing.last() else {
+            if let Some(indent) = self.own_line_indent(map) {
+                let value = NewValue::Map(entries.to_vec());
+                let text = self.pretty(&value, &indent, quote, quote_keys);
+                self.reset_separators();
+                return Edit::replace(node.span.clone(), text);
+            }
             let inner: Vec<String> = entries
                 .iter()
                 .map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
@@ -500,6 +506,26 @@ impl Renderer<'_, '_> {
         };
         self.reset_separators();
         Edit::insert(end, text)
+    }
+
+    /// Returns the indentation of the line of an empty flow collection or null when it is the
+    /// value of a key that starts its own line inside a multi-line flow collection, as in
+    /// pretty-printed JSON. New content then goes on lines of its own.
+    fn own_line_indent(&self, collection: NodeId) -> Option<String> {
+        let tree = &self.manifest.tree;
+        let source = self.manifest.source;
+        let parent = tree.node(collection).parent?;
+        if !tree.is_flow(parent) {
+            return None;
+        }
+        let parent_node = tree.node(parent);
+        if source.line_index(parent_node.span.end) == parent_node.line {
+            return None;
+        }
+        let &(key, _) = tree.entries(parent).iter().find(|&&(_, value)| value == collection)?;
+        let key_node = tree.node(key);
+        let key_starts_line = self.text()[source.line_start(key_node.line)..key_node.span.start].trim().is_empty();
+        key_starts_line.then(|| source.indentation(key_node.line).to_string())
     }
 
     fn append_to_sequence(&self, seq: NodeId, items: &[NewValue]) -> Edit {
@@ -596,7 +622,11 @@ impl Renderer<'_, '_> {
         if parent_flow {
             let quote_keys = self.style.json;
             let quote = quote_keys.then_some('"');
-            return vec![Edit::replace(value_node.span.clone(), self.inline(new, quote, quote_keys))];
+            let text = match self.own_line_indent(value) {
+                Some(indent) => self.pretty(new, &indent, quote, quote_keys),
+                None => self.inline(new, quote, quote_keys),
+            };
+            return vec![Edit::replace(value_node.span.clone(), text)];
         }
         let key_node = tree.node(key);
         let bytes = self.text().as_bytes();
