@@ -101,7 +101,7 @@ fn anchor_shared_by_plain_containers_is_edited() {
 }
 
 #[test]
-fn shared_context_without_tmp_is_not_made_read_only() {
+fn shared_context_without_tmp_mount() {
     let text = fixture("shared_security_context.yaml");
     let config = "[rules]\nselect = [\"K8S005\"]\n";
     let fixed = snapshot("shared_security_context", "apps/pair.yaml", &text, config, FixMode::Unsafe, &[]);
@@ -162,10 +162,12 @@ fn yaml_1_1_scalars_read_as_kubernetes_does() {
     assert_eq!(privileged.len(), 1, "{privileged:?}");
     assert!(privileged[0].0.contains("`agent`"), "{privileged:?}");
     let root = findings_of(&checked, "K8S001");
-    assert!(root.iter().any(|(m, fixable, _)| m.contains("`runAsUser: 0x0`") && *fixable), "{root:?}");
+    let hex_root = root.iter().find(|(m, _, _)| m.contains("`runAsUser: 0x0`")).expect("0x0 read as root");
+    assert!(hex_root.1, "{hex_root:?}");
     assert!(root.iter().any(|(m, _, _)| m.contains("`runAsNonRoot: false`")), "{root:?}");
     let escalation = findings_of(&checked, "K8S003");
-    assert!(escalation.iter().any(|(m, _, _)| m.contains("`worker`") && m.contains("`allowPrivilegeEscalation: true`")), "{escalation:?}");
+    let worker = escalation.iter().find(|(m, _, _)| m.contains("`worker`")).expect("worker reported");
+    assert!(worker.0.contains("`allowPrivilegeEscalation: true`"), "{worker:?}");
     let probe = escalation.iter().find(|(m, _, _)| m.contains("`probe`")).expect("probe reported");
     assert!(!probe.1, "{probe:?}");
 }

@@ -78,7 +78,7 @@ pub struct PodSpec {
     pub key: NodeId,
     /// The pod spec mapping, aliases resolved.
     pub node: NodeId,
-    /// The mapping that holds `spec` and the pod's `metadata`: the object, or its pod template.
+    /// The mapping that contains `spec` and the pod's `metadata`: the object, or its pod template.
     pub template: NodeId,
     /// Whether the pod runs on Windows (`os.name` or a node selector), where Linux-only
     /// security fields are rejected.
