@@ -226,6 +226,18 @@ fn kustomize_patch_is_reported_only() {
 }
 
 #[test]
+fn kustomization_without_kind_is_read() {
+    let text = fixture("kustomize_patch.yaml");
+    let kustomization = "patchesStrategicMerge:\n- shop-patch.yaml\n";
+    let others = [("overlays/dev/kustomization.yml", kustomization)];
+    let checked = common::run_in("overlays/dev/shop-patch.yaml", &text, UID_CONFIG, FixMode::None, &others);
+    assert!(!checked.remaining.is_empty());
+    assert!(checked.remaining.iter().all(|d| d.finding.fix.is_none()), "{:?}", checked.remaining);
+    assert!(cinch::formats::is_context_file(Path::new("overlays/dev/Kustomization")));
+    assert_eq!(cinch::formats::kind_for_path(Path::new("overlays/dev/kustomization.yaml")), None);
+}
+
+#[test]
 fn deleted_container_is_not_edited() {
     let text = fixture("deleted_container.yaml");
     let fixed = fix("apps/patch.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);

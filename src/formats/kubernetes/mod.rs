@@ -46,9 +46,12 @@ impl Format for KubernetesFormat {
         vec!["K8S001", "K8S002", "K8S003", "K8S004", "K8S005", "K8S006", "K8S007"]
     }
 
+    /// Claims YAML and JSON files except kustomizations, which describe how to build manifests
+    /// and are kept in the project context instead, for the patches they list.
     fn matches_path(&self, path: &Path) -> bool {
         let name = super::file_name(path);
-        name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json")
+        let manifest_name = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
+        manifest_name && !kustomize::is_kustomization(path)
     }
 
     /// Accepts files with at least one document that has `apiVersion` and `kind`, and templates
