@@ -173,6 +173,17 @@ fn yaml_1_1_scalars_read_as_kubernetes_does() {
 }
 
 #[test]
+fn string_tagged_boolean_is_unknown() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: s\nspec:\n  containers:\n  - name: app\n    image: x\n    securityContext:\n      privileged: !!str true\n";
+    let config = "[rules]\nselect = [\"K8S003\"]\n";
+    let checked = common::run("apps/s.yaml", text, config, FixMode::None);
+    let findings = findings_of(&checked, "K8S003");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(!findings[0].1, "{findings:?}");
+    assert!(findings[0].2.iter().any(|n| n.contains("not a boolean")), "{findings:?}");
+}
+
+#[test]
 fn tagged_null_gets_no_fix() {
     let text = fixture("tagged_null.yaml");
     let fixed = snapshot("tagged_null", "apps/tagged.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);

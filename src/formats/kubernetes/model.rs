@@ -192,9 +192,12 @@ impl<'a> Manifest<'a> {
 
     /// Returns a boolean setting's value as the API server reads it: a plain scalar follows the
     /// YAML 1.1 rules of go-yaml v2 (`yes`, `on`, `y` are true), and a quoted one counts only
-    /// when it spells `true` or `false`.
+    /// when it spells `true` or `false`. A tag other than `!!bool` makes the value unknown.
     pub fn bool_value(&self, node: Option<NodeId>) -> Option<bool> {
         let node = self.tree.resolve(node?);
+        if self.tree.tag(node).is_some_and(|tag| tag != "!!bool") {
+            return None;
+        }
         match &self.tree.node(node).kind {
             NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_bool(value),
             NodeKind::Scalar { value, .. } => match value.as_str() {
@@ -210,6 +213,9 @@ impl<'a> Manifest<'a> {
     /// `00` and `+0` are all 0).
     pub fn int_value(&self, node: Option<NodeId>) -> Option<i64> {
         let node = self.tree.resolve(node?);
+        if self.tree.tag(node).is_some_and(|tag| tag != "!!int") {
+            return None;
+        }
         match &self.tree.node(node).kind {
             NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_int(value),
             NodeKind::Scalar { value, .. } => value.parse().ok(),
