@@ -120,11 +120,13 @@ impl Format for KubernetesFormat {
 /// them all, so the counts of fixable and fixed findings agree.
 fn merge_shared_findings(findings: Vec<Finding>) -> Vec<Finding> {
     let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut by_place: std::collections::HashMap<(&'static str, usize, usize), Vec<usize>> = std::collections::HashMap::new();
     for finding in findings {
-        let repeated = kept.iter().any(|earlier| {
-            earlier.rule == finding.rule && earlier.range == finding.range && earlier.fix.is_some() && earlier.fix == finding.fix
-        });
+        let place = (finding.rule, finding.range.start, finding.range.end);
+        let earlier = by_place.get(&place).map(Vec::as_slice).unwrap_or(&[]);
+        let repeated = earlier.iter().any(|&index| kept[index].fix.is_some() && kept[index].fix == finding.fix);
         if !repeated {
+            by_place.entry(place).or_default().push(kept.len());
             kept.push(finding);
         }
     }
@@ -233,7 +235,8 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
     let mut anchors: Vec<(usize, yaml::NodeId, Place)> = Vec::new();
     for &(target, root) in &editor.targets {
         let span = tree.node(target).span.clone();
-        let expected = match root {
+        // Only targets inside an anchored node need their place, which costs a walk of the pods.
+        let expected = || match root {
             Some(root) => root_place(manifest, root),
             None => place_of(manifest, target),
         };
@@ -241,7 +244,7 @@ fn anchor_notes(manifest: &Manifest, editor: &Editor) -> (Vec<String>, Option<St
             let node = tree.node(anchored);
             if let Some(anchor) = node.anchor {
                 if node.span.start <= span.start && span.end <= node.span.end && !anchors.iter().any(|(a, _, _)| *a == anchor) {
-                    anchors.push((anchor, anchored, expected));
+                    anchors.push((anchor, anchored, expected()));
                 }
             }
         }

@@ -126,14 +126,16 @@ impl<'a> Manifest<'a> {
     pub fn new(source: &'a SourceFile, tree: Tree) -> Self {
         let objects = find_objects(&tree);
         let pods = objects.iter().enumerate().filter_map(|(index, object)| pod_spec(source, &tree, index, object)).collect();
-        let style = measure_style(source, &tree, None, None);
-        let document_styles = tree
-            .documents
+        let style = measure_style(source, &tree, &tree.nodes, None);
+        // Nodes come in event order, so a document's nodes run from its root to the next root.
+        let roots: Vec<NodeId> = tree.documents.iter().filter_map(|document| document.root).collect();
+        let document_styles = roots
             .iter()
-            .filter_map(|document| document.root)
-            .map(|root| {
+            .enumerate()
+            .map(|(index, &root)| {
+                let end = roots.get(index + 1).copied().unwrap_or(tree.nodes.len()).max(root);
                 let span = tree.node(root).span.clone();
-                let document_style = measure_style(source, &tree, Some(span.clone()), Some(&style));
+                let document_style = measure_style(source, &tree, &tree.nodes[root..end], Some(&style));
                 (span, document_style)
             })
             .collect();
@@ -327,15 +329,14 @@ fn most_common(counts: &HashMap<usize, usize>) -> Option<usize> {
     counts.iter().max_by_key(|(value, count)| (**count, std::cmp::Reverse(**value))).map(|(value, _)| *value)
 }
 
-/// Measures the layout of the nodes inside `within` (every node when `None`). A habit with no
-/// example there comes from `fallback` when one is given.
-fn measure_style(source: &SourceFile, tree: &Tree, within: Option<std::ops::Range<usize>>, fallback: Option<&Style>) -> Style {
+/// Measures the layout of `nodes`. A habit with no example there comes from `fallback` when one
+/// is given.
+fn measure_style(source: &SourceFile, tree: &Tree, nodes: &[super::yaml::Node], fallback: Option<&Style>) -> Style {
     let mut steps = HashMap::new();
     let mut sequence_offsets = HashMap::new();
     let mut item_offsets = HashMap::new();
     let (mut single, mut double) = (0usize, 0usize);
-    let inside = |node: &super::yaml::Node| within.as_ref().is_none_or(|range| range.start <= node.span.start && node.span.end <= range.end);
-    for node in tree.nodes.iter().filter(|node| inside(node)) {
+    for node in nodes {
         match &node.kind {
             NodeKind::Mapping { entries, flow: false } => {
                 for &(key, value) in entries {
@@ -385,6 +386,6 @@ fn measure_style(source: &SourceFile, tree: &Tree, within: Option<std::ops::Rang
         quote,
         json,
         newline: source.newline(),
-        flow_unit: source.indent_unit("  "),
+        flow_unit: fallback.map_or_else(|| source.indent_unit("  "), |f| f.flow_unit.clone()),
     }
 }
