@@ -68,6 +68,193 @@ fn case_anchor_edited_once() {
     assert_eq!(fixed, fixture("anchors.expected"));
 }
 
+/// Messages and fix presence of the remaining findings of one rule, in file order.
+fn findings_of(result: &cinch::engine::FileResult, rule: &str) -> Vec<(String, bool, Vec<String>)> {
+    result
+        .remaining
+        .iter()
+        .filter(|d| d.finding.rule == rule)
+        .map(|d| (d.finding.message.clone(), d.finding.fix.is_some(), d.finding.notes.clone()))
+        .collect()
+}
+
+#[test]
+fn merged_anchor_with_privileged_user_is_not_edited() {
+    let text = fixture("merge_privileged.yaml");
+    let config = "[rules]\nselect = [\"K8S003\"]\n";
+    let fixed = snapshot("merge_privileged", "node/tools.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert_eq!(fixed, text, "no edit may go into the anchored securityContext");
+    let checked = common::run("node/tools.yaml", &text, config, FixMode::None);
+    let shell = findings_of(&checked, "K8S003").into_iter().find(|(m, _, _)| m.contains("`shell`")).expect("shell reported");
+    assert!(!shell.1, "{shell:?}");
+    assert!(shell.2.iter().any(|n| n.contains("`*shared` on line 19") && n.contains("privileged")), "{shell:?}");
+}
+
+#[test]
+fn anchor_shared_by_plain_containers_is_edited() {
+    let text = fixture("merge_privileged.yaml").replace("      privileged: true\n", "      readOnlyRootFilesystem: true\n");
+    let config = "[rules]\nselect = [\"K8S003\"]\n";
+    let fixed = fix("node/tools.yaml", &text, config, FixMode::Safe, &[]);
+    // `mounter` gets its own line too: its merge key had no value for the key when checked.
+    assert_eq!(fixed.matches("allowPrivilegeEscalation: false").count(), 2, "{fixed}");
+    assert!(fixed.contains("&shared\n      runAsUser: 1000\n      allowPrivilegeEscalation: false\n"), "{fixed}");
+}
+
+#[test]
+fn shared_context_without_tmp_mount() {
+    let text = fixture("shared_security_context.yaml");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = snapshot("shared_security_context", "apps/pair.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert_eq!(fixed, text);
+    let checked = common::run("apps/pair.yaml", &text, config, FixMode::None);
+    let findings = findings_of(&checked, "K8S005");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|(_, fixable, notes)| !fixable && notes.iter().any(|n| n.contains("no `/tmp` mount"))), "{findings:?}");
+}
+
+#[test]
+fn shared_value_reported_once() {
+    let text = fixture("shared_security_context.yaml");
+    let config = format!("{UID_CONFIG}[rules]\nselect = [\"K8S001\"]\n");
+    let checked = common::run("apps/pair.yaml", &text, &config, FixMode::None);
+    let explicit: Vec<_> = findings_of(&checked, "K8S001").into_iter().filter(|(m, _, _)| m.contains("`runAsUser: 0`")).collect();
+    assert_eq!(explicit.len(), 1, "{explicit:?}");
+    let fixable = checked.remaining.iter().filter(|d| d.finding.fix.is_some()).count();
+    let result = common::run("apps/pair.yaml", &text, &config, FixMode::Unsafe);
+    assert_eq!(result.fixed_findings.len(), fixable, "{:?}", result.fixed_findings);
+}
+
+#[test]
+fn each_document_keeps_its_indentation() {
+    let narrow = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: narrow\nspec:\n  containers:\n  - name: app\n    image: registry.example/app:1\n";
+    let wide = "apiVersion: v1\nkind: Pod\nmetadata:\n    name: wide\nspec:\n    containers:\n        -   name: app\n            image: registry.example/app:1\n            ports:\n                -   containerPort: 80\n";
+    let text = format!("{narrow}---\n{wide}");
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = fix("apps/mixed.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  volumes:\n  - name: tmp\n    emptyDir: {}\n---\n"), "{fixed}");
+    assert!(fixed.contains("    volumes:\n        -   name: tmp\n            emptyDir: {}\n"), "{fixed}");
+}
+
+#[test]
+fn minified_json_empty_list_stays_tight() {
+    let text = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"m"},"spec":{"containers":[{"name":"a","image":"x"}],"volumes":[]}}"#;
+    let config = "[rules]\nselect = [\"K8S005\"]\n";
+    let fixed = fix("apps/mini.json", text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains(r#""volumes":[{"name":"tmp","emptyDir":{}}]"#), "{fixed}");
+}
+
+#[test]
+fn pretty_json_empty_context_filled_over_lines() {
+    let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\n    \"automountServiceAccountToken\": false,\n    \"securityContext\": {},\n    \"containers\": [{\"name\": \"a\", \"image\": \"x\"}]\n  }\n}\n";
+    let config = "[rules]\nselect = [\"K8S002\"]\n";
+    let fixed = fix("apps/pretty.json", text, config, FixMode::Safe, &[]);
+    let expected = "    \"securityContext\": {\n      \"seccompProfile\": {\n        \"type\": \"RuntimeDefault\"\n      }\n    },\n";
+    assert!(fixed.contains(expected), "{fixed}");
+}
+
+#[test]
+fn yaml_1_1_scalars_read_as_kubernetes_does() {
+    let text = fixture("yaml11_values.yaml");
+    let fixed = snapshot("yaml11_values", "apps/legacy.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    assert!(!fixed.contains("privileged: yes\n          allowPrivilegeEscalation"), "{fixed}");
+    let checked = common::run("apps/legacy.yaml", &text, UID_CONFIG, FixMode::None);
+    let privileged = findings_of(&checked, "K8S007");
+    assert_eq!(privileged.len(), 1, "{privileged:?}");
+    assert!(privileged[0].0.contains("`agent`"), "{privileged:?}");
+    let root = findings_of(&checked, "K8S001");
+    let hex_root = root.iter().find(|(m, _, _)| m.contains("`runAsUser: 0x0`")).expect("0x0 read as root");
+    assert!(hex_root.1, "{hex_root:?}");
+    assert!(root.iter().any(|(m, _, _)| m.contains("`runAsNonRoot: false`")), "{root:?}");
+    let escalation = findings_of(&checked, "K8S003");
+    let worker = escalation.iter().find(|(m, _, _)| m.contains("`worker`")).expect("worker reported");
+    assert!(worker.0.contains("`allowPrivilegeEscalation: true`"), "{worker:?}");
+    let probe = escalation.iter().find(|(m, _, _)| m.contains("`probe`")).expect("probe reported");
+    assert!(!probe.1, "{probe:?}");
+}
+
+#[test]
+fn string_tagged_boolean_is_unknown() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: s\nspec:\n  containers:\n  - name: app\n    image: x\n    securityContext:\n      privileged: !!str true\n";
+    let config = "[rules]\nselect = [\"K8S003\"]\n";
+    let checked = common::run("apps/s.yaml", text, config, FixMode::None);
+    let findings = findings_of(&checked, "K8S003");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(!findings[0].1, "{findings:?}");
+    assert!(findings[0].2.iter().any(|n| n.contains("not a boolean")), "{findings:?}");
+}
+
+#[test]
+fn tagged_null_gets_no_fix() {
+    let text = fixture("tagged_null.yaml");
+    let fixed = snapshot("tagged_null", "apps/tagged.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("  securityContext: !!null\n  automountServiceAccountToken: false\n"), "{fixed}");
+    assert!(fixed.ends_with("    securityContext: !!null\n"), "{fixed}");
+    let broken = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  securityContext: !!null\n    runAsNonRoot: true\n";
+    let result = common::run("apps/broken.yaml", broken, "", FixMode::None);
+    assert!(format!("{:?}", result.problems).contains("`!!null`"), "{:?}", result.problems);
+}
+
+#[test]
+fn legacy_seccomp_annotation_blocks_the_field() {
+    let text = fixture("seccomp_annotation.yaml");
+    let config = "[rules]\nselect = [\"K8S002\"]\n";
+    let fixed = snapshot("seccomp_annotation", "apps/tracer.yaml", &text, config, FixMode::Unsafe, &[]);
+    assert_eq!(fixed.matches("RuntimeDefault").count(), 1, "{fixed}");
+    let checked = common::run("apps/tracer.yaml", &text, config, FixMode::None);
+    let findings = findings_of(&checked, "K8S002");
+    assert_eq!(findings.iter().filter(|(m, fixable, _)| m.contains("legacy annotation") && !fixable).count(), 2, "{findings:?}");
+}
+
+#[test]
+fn quoted_duplicate_key_is_an_error() {
+    let result = common::run("apps/twice.yaml", &fixture("quoted_duplicate.yaml"), "", FixMode::None);
+    let problems = format!("{:?}", result.problems);
+    assert!(problems.contains("duplicate key `runAsNonRoot`"), "{problems}");
+}
+
+#[test]
+fn flow_close_at_key_column_is_named() {
+    let result = common::run("apps/args.yaml", &fixture("flow_close_left.yaml"), "", FixMode::None);
+    let problems = format!("{:?}", result.problems);
+    assert!(problems.contains("closing `]` on line 11"), "{problems}");
+}
+
+const KUSTOMIZATION: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../base\npatches:\n- path: ./shop-patch.yaml\n";
+
+#[test]
+fn kustomize_patch_is_reported_only() {
+    let text = fixture("kustomize_patch.yaml");
+    let others = [("overlays/prod/kustomization.yaml", KUSTOMIZATION)];
+    let fixed = snapshot("kustomize_patch", "overlays/prod/shop-patch.yaml", &text, UID_CONFIG, FixMode::Unsafe, &others);
+    assert_eq!(fixed, text);
+    let checked = common::run_in("overlays/prod/shop-patch.yaml", &text, UID_CONFIG, FixMode::None, &others);
+    assert!(!checked.remaining.is_empty());
+    assert!(checked.remaining.iter().all(|d| d.finding.fix.is_none()), "{:?}", checked.remaining);
+    assert!(checked.remaining.iter().all(|d| !d.finding.message.contains("debug-sidecar")), "{:?}", checked.remaining);
+    // Without the kustomization, the same file gets fixes.
+    let alone = common::run("overlays/prod/shop-patch.yaml", &text, UID_CONFIG, FixMode::None);
+    assert!(alone.remaining.iter().any(|d| d.finding.fix.is_some()));
+}
+
+#[test]
+fn kustomization_without_kind_is_read() {
+    let text = fixture("kustomize_patch.yaml");
+    let kustomization = "patchesStrategicMerge:\n- shop-patch.yaml\n";
+    let others = [("overlays/dev/kustomization.yml", kustomization)];
+    let checked = common::run_in("overlays/dev/shop-patch.yaml", &text, UID_CONFIG, FixMode::None, &others);
+    assert!(!checked.remaining.is_empty());
+    assert!(checked.remaining.iter().all(|d| d.finding.fix.is_none()), "{:?}", checked.remaining);
+    assert!(cinch::formats::is_context_file(Path::new("overlays/dev/Kustomization")));
+    assert_eq!(cinch::formats::kind_for_path(Path::new("overlays/dev/kustomization.yaml")), None);
+}
+
+#[test]
+fn deleted_container_is_not_edited() {
+    let text = fixture("deleted_container.yaml");
+    let fixed = fix("apps/patch.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    assert_eq!(fixed, text);
+}
+
 const ALL_RULES_UID: &str = UID_CONFIG;
 
 fn problems(result: &cinch::engine::FileResult) -> String {
@@ -368,7 +555,7 @@ fn read_only_root_filesystem_setting() {
 /// Every fixture keeps the invariants under every mode and the tree comparison holds.
 #[test]
 fn fixtures_keep_invariants() {
-    let skipped = ["helm_template.yaml", "helm_parses.yaml", "not_kubernetes.yaml", "invalid.yaml"];
+    let skipped = ["helm_template.yaml", "helm_parses.yaml", "not_kubernetes.yaml", "invalid.yaml", "flow_close_left.yaml", "quoted_duplicate.yaml"];
     let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
         .expect("fixtures")
         .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())

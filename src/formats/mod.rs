@@ -45,7 +45,7 @@ pub fn kind_for_path(path: &Path) -> Option<FileKind> {
 /// Whether a file that no format checks is still kept in the project context for rules to read:
 /// entrypoint scripts for the Dockerfile rule, nginx include files without a `.conf` name.
 pub fn is_context_file(path: &Path) -> bool {
-    dockerfile::is_context_file(path) || nginx::is_context_file(path) || postgres::is_context_file(path)
+    dockerfile::is_context_file(path) || nginx::is_context_file(path) || postgres::is_context_file(path) || kubernetes::is_context_file(path)
 }
 
 /// Every registered rule id with its format, in catalog order.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::yaml::{NodeId, NodeKind, ScalarStyle, Tree};
+use super::yaml::{yaml11_bool, yaml11_int, NodeId, NodeKind, ScalarStyle, Tree};
 use crate::finding::Finding;
 use crate::source::SourceFile;
 
@@ -62,6 +62,8 @@ pub struct Container {
     pub kind: ContainerKind,
     /// The container's mapping, aliases resolved.
     pub node: NodeId,
+    /// The list item as written: the mapping, or an alias to it.
+    pub item: NodeId,
     /// Where findings about the container sit: the start of its mapping.
     pub position: std::ops::Range<usize>,
     pub name: String,
@@ -76,6 +78,8 @@ pub struct PodSpec {
     pub key: NodeId,
     /// The pod spec mapping, aliases resolved.
     pub node: NodeId,
+    /// The mapping that contains `spec` and the pod's `metadata`: the object, or its pod template.
+    pub template: NodeId,
     /// Whether the pod runs on Windows (`os.name` or a node selector), where Linux-only
     /// security fields are rejected.
     pub windows: bool,
@@ -106,7 +110,11 @@ pub struct Manifest<'a> {
     pub tree: Tree,
     pub objects: Vec<Object>,
     pub pods: Vec<PodSpec>,
+    /// The layout measured over the whole file.
     pub style: Style,
+    /// The layout of each document with a root, by the root's span, where it differs from the
+    /// whole file's.
+    pub document_styles: Vec<(std::ops::Range<usize>, Style)>,
 }
 
 impl<'a> Manifest<'a> {
@@ -118,8 +126,26 @@ impl<'a> Manifest<'a> {
     pub fn new(source: &'a SourceFile, tree: Tree) -> Self {
         let objects = find_objects(&tree);
         let pods = objects.iter().enumerate().filter_map(|(index, object)| pod_spec(source, &tree, index, object)).collect();
-        let style = measure_style(source, &tree);
-        Manifest { source, tree, objects, pods, style }
+        let style = measure_style(source, &tree, &tree.nodes, None);
+        // Nodes come in event order, so a document's nodes run from its root to the next root.
+        let roots: Vec<NodeId> = tree.documents.iter().filter_map(|document| document.root).collect();
+        let document_styles = roots
+            .iter()
+            .enumerate()
+            .map(|(index, &root)| {
+                let end = roots.get(index + 1).copied().unwrap_or(tree.nodes.len()).max(root);
+                let span = tree.node(root).span.clone();
+                let document_style = measure_style(source, &tree, &tree.nodes[root..end], Some(&style));
+                (span, document_style)
+            })
+            .collect();
+        Manifest { source, tree, objects, pods, style, document_styles }
+    }
+
+    /// Returns the layout of the document that contains `node`.
+    pub fn style_at(&self, node: NodeId) -> &Style {
+        let start = self.tree.node(node).span.start;
+        self.document_styles.iter().find(|(span, _)| span.start <= start && start <= span.end).map_or(&self.style, |(_, style)| style)
     }
 
     pub fn object(&self, pod: &PodSpec) -> &Object {
@@ -166,11 +192,35 @@ impl<'a> Manifest<'a> {
         ))
     }
 
-    /// Returns a boolean setting's value when it is written as a YAML boolean.
+    /// Returns a boolean setting's value as the API server reads it: a plain scalar follows the
+    /// YAML 1.1 rules of go-yaml v2 (`yes`, `on`, `y` are true), and a quoted one counts only
+    /// when it spells `true` or `false`. A tag other than `!!bool` makes the value unknown.
     pub fn bool_value(&self, node: Option<NodeId>) -> Option<bool> {
-        match node.and_then(|n| self.tree.scalar(n))? {
-            "true" | "True" | "TRUE" => Some(true),
-            "false" | "False" | "FALSE" => Some(false),
+        let node = self.tree.resolve(node?);
+        if self.tree.tag(node).is_some_and(|tag| tag != "!!bool") {
+            return None;
+        }
+        match &self.tree.node(node).kind {
+            NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_bool(value),
+            NodeKind::Scalar { value, .. } => match value.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Returns an integer setting's value as go-yaml v2 reads a plain scalar (`0x0`, `0o0`,
+    /// `00` and `+0` are all 0).
+    pub fn int_value(&self, node: Option<NodeId>) -> Option<i64> {
+        let node = self.tree.resolve(node?);
+        if self.tree.tag(node).is_some_and(|tag| tag != "!!int") {
+            return None;
+        }
+        match &self.tree.node(node).kind {
+            NodeKind::Scalar { value, style: ScalarStyle::Plain } => yaml11_int(value),
+            NodeKind::Scalar { value, .. } => value.parse().ok(),
             _ => None,
         }
     }
@@ -251,16 +301,17 @@ fn pod_spec(source: &SourceFile, tree: &Tree, index: usize, object: &Object) -> 
         let Some(list) = tree.get(node, kind.list_key()) else { continue };
         for &item in tree.items(list) {
             let item_node = tree.resolve(item);
-            if !tree.is_mapping(item_node) {
+            // A strategic merge patch removes a container marked `$patch: delete`.
+            if !tree.is_mapping(item_node) || tree.get_str(item_node, "$patch") == Some("delete") {
                 continue;
             }
             let start = tree.node(item).span.start;
             let line_end = source.line_content_end(source.line_index(start));
             let name = tree.get_str(item_node, "name").unwrap_or("(unnamed)").to_string();
-            containers.push(Container { kind, node: item_node, position: start..line_end.max(start), name });
+            containers.push(Container { kind, node: item_node, item, position: start..line_end.max(start), name });
         }
     }
-    Some(PodSpec { object: index, key, node, windows, containers })
+    Some(PodSpec { object: index, key, node, template: tree.resolve(parent), windows, containers })
 }
 
 fn is_windows(tree: &Tree, pod: NodeId) -> bool {
@@ -278,12 +329,14 @@ fn most_common(counts: &HashMap<usize, usize>) -> Option<usize> {
     counts.iter().max_by_key(|(value, count)| (**count, std::cmp::Reverse(**value))).map(|(value, _)| *value)
 }
 
-fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
+/// Measures the layout of `nodes`. A habit with no example there comes from `fallback` when one
+/// is given.
+fn measure_style(source: &SourceFile, tree: &Tree, nodes: &[super::yaml::Node], fallback: Option<&Style>) -> Style {
     let mut steps = HashMap::new();
     let mut sequence_offsets = HashMap::new();
     let mut item_offsets = HashMap::new();
     let (mut single, mut double) = (0usize, 0usize);
-    for node in &tree.nodes {
+    for node in nodes {
         match &node.kind {
             NodeKind::Mapping { entries, flow: false } => {
                 for &(key, value) in entries {
@@ -303,9 +356,11 @@ fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
                 }
             }
             NodeKind::Sequence { items, flow: false } => {
-                if let Some(&first) = items.first() {
-                    let item = tree.node(first);
-                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && item.line == node.line && item.col > node.col {
+                // Each block mapping item that starts on its dash's line, at the sequence's column.
+                for &id in items {
+                    let item = tree.node(id);
+                    let dash_on_line = source.line_text(item.line).chars().nth(node.col) == Some('-');
+                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && dash_on_line && item.col > node.col {
                         *item_offsets.entry(item.col - node.col).or_insert(0) += 1;
                     }
                 }
@@ -315,15 +370,22 @@ fn measure_style(source: &SourceFile, tree: &Tree) -> Style {
             _ => {}
         }
     }
-    let step = most_common(&steps).unwrap_or(2);
     let json = source.path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    let step = most_common(&steps).or(fallback.map(|f| f.step)).unwrap_or(2);
+    let quote = if single + double == 0 {
+        fallback.map_or('"', |f| f.quote)
+    } else if single > double && !json {
+        '\''
+    } else {
+        '"'
+    };
     Style {
         step,
-        sequence_offset: most_common(&sequence_offsets).unwrap_or(step),
-        item_offset: most_common(&item_offsets).unwrap_or(2),
-        quote: if single > double && !json { '\'' } else { '"' },
+        sequence_offset: most_common(&sequence_offsets).or(fallback.map(|f| f.sequence_offset)).unwrap_or(step),
+        item_offset: most_common(&item_offsets).or(fallback.map(|f| f.item_offset)).unwrap_or(2),
+        quote,
         json,
         newline: source.newline(),
-        flow_unit: source.indent_unit("  "),
+        flow_unit: fallback.map_or_else(|| source.indent_unit("  "), |f| f.flow_unit.clone()),
     }
 }

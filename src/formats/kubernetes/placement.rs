@@ -14,7 +14,7 @@
 
 use std::cell::Cell;
 
-use super::model::Manifest;
+use super::model::{Container, Manifest, Style};
 use super::yaml::{NodeId, NodeKind, ScalarStyle};
 use crate::edit::Edit;
 
@@ -81,13 +81,28 @@ pub struct Editor<'m, 'a> {
     /// Null values (`key:` or `key: null`) that become a collection: (key, value, new value).
     fills: Vec<(NodeId, NodeId, NewValue)>,
     replacements: Vec<Edit>,
-    /// Nodes that receive text, for finding the anchors an edit changes.
-    pub targets: Vec<NodeId>,
+    /// Nodes that receive text, for finding the anchors an edit changes, each with the pod spec
+    /// or container mapping that the addition was asked for (`None` for a replacement).
+    pub targets: Vec<(NodeId, Option<NodeId>)>,
+    /// The mapping passed to the current `ensure` or `append` call.
+    root: Option<NodeId>,
+    /// Judges a container that shares an edited anchored node (given as the last argument): a
+    /// reason when the edit is wrong for that container.
+    pub user_check: Option<fn(&Manifest, &Container, NodeId) -> Option<String>>,
 }
 
 impl<'m, 'a> Editor<'m, 'a> {
     pub fn new(manifest: &'m Manifest<'a>) -> Self {
-        Editor { manifest, inserts: Vec::new(), appends: Vec::new(), fills: Vec::new(), replacements: Vec::new(), targets: Vec::new() }
+        Editor {
+            manifest,
+            inserts: Vec::new(),
+            appends: Vec::new(),
+            fills: Vec::new(),
+            replacements: Vec::new(),
+            targets: Vec::new(),
+            root: None,
+            user_check: None,
+        }
     }
 
     /// Ensures that the mapping reached from `map` through `path` has every key of `entries`,
@@ -97,6 +112,7 @@ impl<'m, 'a> Editor<'m, 'a> {
         let tree = &self.manifest.tree;
         let entries: Vec<(String, NewValue)> = entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         let mut current = tree.resolve(map);
+        self.root = Some(current);
         if !tree.is_mapping(current) {
             return Err("the node is not a mapping".to_string());
         }
@@ -104,6 +120,9 @@ impl<'m, 'a> Editor<'m, 'a> {
             match tree.entry(current, segment) {
                 Some((key, value)) => {
                     let resolved = tree.resolve(value);
+                    if let Some(tag) = tree.tag(resolved).filter(|tag| *tag != "!!map") {
+                        return Err(format!("`{segment}` carries the tag `{tag}`, which new text would have to replace"));
+                    }
                     if tree.is_mapping(resolved) {
                         current = resolved;
                         continue;
@@ -133,11 +152,15 @@ impl<'m, 'a> Editor<'m, 'a> {
     pub fn append(&mut self, map: NodeId, key: &str, item: NewValue) -> Result<(), String> {
         let tree = &self.manifest.tree;
         let map = tree.resolve(map);
+        self.root = Some(map);
         match tree.entry(map, key) {
             Some((key_node, value)) => {
                 let resolved = tree.resolve(value);
+                if let Some(tag) = tree.tag(resolved).filter(|tag| *tag != "!!seq") {
+                    return Err(format!("`{key}` carries the tag `{tag}`, which new text would have to replace"));
+                }
                 if matches!(tree.node(resolved).kind, NodeKind::Sequence { .. }) {
-                    self.targets.push(resolved);
+                    self.targets.push((resolved, self.root));
                     match self.appends.iter_mut().find(|(seq, _)| *seq == resolved) {
                         Some((_, items)) => items.push(item),
                         None => self.appends.push((resolved, vec![item])),
@@ -159,13 +182,13 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Replaces a scalar's text.
     pub fn replace(&mut self, node: NodeId, text: &str) {
-        self.targets.push(node);
+        self.targets.push((node, None));
         let span = self.manifest.tree.node(node).span.clone();
         self.replacements.push(Edit::replace(span, text));
     }
 
     fn insert(&mut self, map: NodeId, entries: Vec<(String, NewValue)>) {
-        self.targets.push(map);
+        self.targets.push((map, self.root));
         match self.inserts.iter_mut().find(|(m, _)| *m == map) {
             Some((_, existing)) => merge_entries(existing, entries),
             None => self.inserts.push((map, entries)),
@@ -173,7 +196,7 @@ impl<'m, 'a> Editor<'m, 'a> {
     }
 
     fn fill(&mut self, key: NodeId, value: NodeId, new: NewValue) {
-        self.targets.push(value);
+        self.targets.push((value, self.root));
         match self.fills.iter_mut().find(|(_, v, _)| *v == value) {
             Some((_, _, NewValue::Map(existing))) => {
                 if let NewValue::Map(more) = new {
@@ -192,7 +215,9 @@ impl<'m, 'a> Editor<'m, 'a> {
 
     /// Renders every addition into edits.
     pub fn finish(self) -> Vec<Edit> {
-        let render = Renderer { manifest: self.manifest, colon: Cell::new(": "), comma: Cell::new(", "), sequence_offset: Cell::new(None) };
+        let style = self.targets.first().map_or(&self.manifest.style, |&(target, _)| self.manifest.style_at(target));
+        let render =
+            Renderer { manifest: self.manifest, style, colon: Cell::new(": "), comma: Cell::new(", "), sequence_offset: Cell::new(None) };
         let mut edits = self.replacements;
         for (map, entries) in &self.inserts {
             edits.extend(render.insert_into_mapping(*map, entries));
@@ -212,6 +237,8 @@ impl<'m, 'a> Editor<'m, 'a> {
 
 struct Renderer<'m, 'a> {
     manifest: &'m Manifest<'a>,
+    /// The layout of the document that receives the edits.
+    style: &'m Style,
     /// Separators of flow text: `": "` and `", "` unless the target collection is written
     /// without spaces (minified JSON).
     colon: Cell<&'static str>,
@@ -227,7 +254,7 @@ impl Renderer<'_, '_> {
     }
 
     fn nl(&self) -> &'static str {
-        self.manifest.style.newline
+        self.style.newline
     }
 
     fn end_of(&self, node: NodeId) -> usize {
@@ -259,7 +286,7 @@ impl Renderer<'_, '_> {
     /// Returns the quote that the string values of a mapping share, if they all use one.
     fn value_quote(&self, map: NodeId) -> Option<char> {
         let tree = &self.manifest.tree;
-        if self.manifest.style.json {
+        if self.style.json {
             return Some('"');
         }
         let mut quotes = tree.entries(map).iter().filter_map(|&(_, value)| match &tree.node(value).kind {
@@ -274,7 +301,7 @@ impl Renderer<'_, '_> {
 
     fn keys_quoted(&self, map: NodeId) -> bool {
         let tree = &self.manifest.tree;
-        self.manifest.style.json
+        self.style.json
             || tree.entries(map).iter().any(|&(key, _)| matches!(tree.node(key).kind, NodeKind::Scalar { style: ScalarStyle::DoubleQuoted, .. }))
     }
 
@@ -286,7 +313,7 @@ impl Renderer<'_, '_> {
                 Some(q) => quoted(s, q),
                 None => s.clone(),
             },
-            other => self.inline(other, quote, quote == Some('"') && self.manifest.style.json),
+            other => self.inline(other, quote, quote == Some('"') && self.style.json),
         }
     }
 
@@ -300,13 +327,13 @@ impl Renderer<'_, '_> {
                 format!("{{{}}}", inner.join(self.comma.get()))
             }
             NewValue::FlowList(items) => {
-                let q = quote.unwrap_or(self.manifest.style.quote);
+                let q = quote.unwrap_or(self.style.quote);
                 format!("[{}]", items.iter().map(|item| quoted(item, q)).collect::<Vec<_>>().join(self.comma.get()))
             }
             NewValue::List(items) => {
                 format!("[{}]", items.iter().map(|item| self.inline(item, quote, quote_keys)).collect::<Vec<_>>().join(self.comma.get()))
             }
-            NewValue::FlowItem(item) => quoted(item, quote.unwrap_or(self.manifest.style.quote)),
+            NewValue::FlowItem(item) => quoted(item, quote.unwrap_or(self.style.quote)),
             NewValue::Raw(text) => text.clone(),
             scalar => self.scalar(scalar, quote),
         }
@@ -315,7 +342,7 @@ impl Renderer<'_, '_> {
     /// Renders a value across lines in flow style, as pretty-printed JSON is laid out.
     fn pretty(&self, value: &NewValue, indent: &str, quote: Option<char>, quote_keys: bool) -> String {
         let nl = self.nl();
-        let inner = format!("{indent}{}", self.manifest.style.flow_unit);
+        let inner = format!("{indent}{}", self.style.flow_unit);
         match value {
             NewValue::Map(entries) if !entries.is_empty() => {
                 let parts: Vec<String> = entries
@@ -334,7 +361,7 @@ impl Renderer<'_, '_> {
 
     /// Renders `key: value` at column `col` in block style, one string per line.
     fn block_lines(&self, col: usize, key: &str, value: &NewValue, quote: Option<char>, out: &mut Vec<String>) {
-        let style = &self.manifest.style;
+        let style = self.style;
         let indent = " ".repeat(col);
         match value {
             NewValue::Map(children) if !children.is_empty() => {
@@ -448,6 +475,12 @@ impl Renderer<'_, '_> {
         let existing = tree.entries(map);
         self.copy_separators(map);
         let Some(&(last_key, last_value)) = existing.last() else {
+            if let Some(indent) = self.own_line_indent(map) {
+                let value = NewValue::Map(entries.to_vec());
+                let text = self.pretty(&value, &indent, quote, quote_keys);
+                self.reset_separators();
+                return Edit::replace(node.span.clone(), text);
+            }
             let inner: Vec<String> = entries
                 .iter()
                 .map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
@@ -475,6 +508,26 @@ impl Renderer<'_, '_> {
         Edit::insert(end, text)
     }
 
+    /// Returns the indentation of the line of an empty flow collection or null when it is the
+    /// value of a key that starts its own line inside a multi-line flow collection, as in
+    /// pretty-printed JSON. New content then goes on lines of its own.
+    fn own_line_indent(&self, collection: NodeId) -> Option<String> {
+        let tree = &self.manifest.tree;
+        let source = self.manifest.source;
+        let parent = tree.node(collection).parent?;
+        if !tree.is_flow(parent) {
+            return None;
+        }
+        let parent_node = tree.node(parent);
+        if source.line_index(parent_node.span.end) == parent_node.line {
+            return None;
+        }
+        let &(key, _) = tree.entries(parent).iter().find(|&&(_, value)| value == collection)?;
+        let key_node = tree.node(key);
+        let key_starts_line = self.text()[source.line_start(key_node.line)..key_node.span.start].trim().is_empty();
+        key_starts_line.then(|| source.indentation(key_node.line).to_string())
+    }
+
     fn append_to_sequence(&self, seq: NodeId, items: &[NewValue]) -> Edit {
         let tree = &self.manifest.tree;
         let node = tree.node(seq);
@@ -483,7 +536,7 @@ impl Renderer<'_, '_> {
         let quote = first_map.and_then(|m| self.value_quote(m));
         if tree.is_flow(seq) {
             self.copy_separators(seq);
-            let quote_keys = first_map.is_some_and(|m| self.keys_quoted(m)) || self.manifest.style.json;
+            let quote_keys = first_map.is_some_and(|m| self.keys_quoted(m)) || self.style.json;
             let quote = quote.or(quote_keys.then_some('"'));
             let Some(&last) = existing.last() else {
                 let inner: Vec<String> = items.iter().map(|item| self.inline(item, quote, quote_keys)).collect();
@@ -508,7 +561,7 @@ impl Renderer<'_, '_> {
             .first()
             .map(|&i| tree.node(i))
             .filter(|item| item.line == node.line && item.col > node.col && matches!(item.kind, NodeKind::Mapping { .. }))
-            .map_or(self.manifest.style.item_offset, |item| item.col - node.col);
+            .map_or(self.style.item_offset, |item| item.col - node.col);
         let mut lines = Vec::new();
         for item in items {
             self.item_lines(node.col, item_offset, item, quote, &mut lines);
@@ -541,6 +594,16 @@ impl Renderer<'_, '_> {
                 tree.entries(m).first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':'))
             })
         });
+        // An empty collection shows no separator, so the enclosing flow collections decide.
+        let (mut colon_tight, mut comma_tight) = (colon_tight, comma_tight);
+        let mut outer = tree.node(node).parent;
+        while let (Some(parent), true) = (outer, colon_tight.is_none() || comma_tight.is_none()) {
+            if let NodeKind::Mapping { entries, flow: true } = &tree.node(parent).kind {
+                colon_tight = colon_tight.or_else(|| entries.first().and_then(|&(key, _)| gap_after(tree.node(key).span.end, b':')));
+                comma_tight = comma_tight.or_else(|| entries.first().and_then(|&(_, value)| gap_after(tree.node(value).span.end, b',')));
+            }
+            outer = tree.node(parent).parent;
+        }
         // A collection with one entry shows no comma: a tight colon suggests tight commas.
         let comma_tight = comma_tight.or(colon_tight);
         self.colon.set(if colon_tight == Some(true) { ":" } else { ": " });
@@ -557,9 +620,13 @@ impl Renderer<'_, '_> {
         let value_node = tree.node(value);
         let parent_flow = tree.node(key).parent.is_some_and(|parent| tree.is_flow(parent));
         if parent_flow {
-            let quote_keys = self.manifest.style.json;
+            let quote_keys = self.style.json;
             let quote = quote_keys.then_some('"');
-            return vec![Edit::replace(value_node.span.clone(), self.inline(new, quote, quote_keys))];
+            let text = match self.own_line_indent(value) {
+                Some(indent) => self.pretty(new, &indent, quote, quote_keys),
+                None => self.inline(new, quote, quote_keys),
+            };
+            return vec![Edit::replace(value_node.span.clone(), text)];
         }
         let key_node = tree.node(key);
         let bytes = self.text().as_bytes();
@@ -570,7 +637,7 @@ impl Renderer<'_, '_> {
         if bytes.get(colon_end) == Some(&b':') {
             colon_end += 1;
         }
-        let style = &self.manifest.style;
+        let style = self.style;
         let mut lines = Vec::new();
         match new {
             NewValue::Map(children) => {

@@ -36,9 +36,9 @@ impl<'a> Rule<Manifest<'a>> for PodRunsAsRoot {
 
 /// Returns whether a `runAsUser` value names a user other than root. Non-numeric values count as
 /// non-root because only the API server can judge them.
-fn is_non_root_user(value: Option<&str>) -> Option<bool> {
+fn is_non_root_user(manifest: &Manifest, value: Option<NodeId>) -> Option<bool> {
     let value = value?;
-    Some(value.parse::<u64>().map_or(true, |uid| uid != 0))
+    Some(manifest.int_value(Some(value)).map_or(true, |uid| uid != 0))
 }
 
 fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &mut Vec<Finding>) {
@@ -54,9 +54,10 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &m
     for (label, context) in &scopes {
         let Some(context) = *context else { continue };
         if let Some(value) = tree.get(context, "runAsUser") {
-            if tree.scalar(value) == Some("0") {
+            if manifest.int_value(Some(value)) == Some(0) {
                 explicit_root = true;
-                let finding = Finding::new(ID, manifest.range(value), format!("{label} is set to run as root (`runAsUser: 0`)"));
+                let written = tree.scalar(value).unwrap_or("0");
+                let finding = Finding::new(ID, manifest.range(value), format!("{label} is set to run as root (`runAsUser: {written}`)"));
                 findings.push(explicit_fix(manifest, pod, finding, value, &user.uid.to_string()));
             }
         }
@@ -70,17 +71,17 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, ctx: &RuleContext, findings: &m
     }
 
     // Missing settings: can any container start as root?
-    let pod_user = manifest.pod_setting(pod, "runAsUser").and_then(|v| tree.scalar(v));
+    let pod_user = manifest.pod_setting(pod, "runAsUser");
     let pod_non_root = manifest.bool_value(manifest.pod_setting(pod, "runAsNonRoot"));
     let container_runs_as_root = |index: usize| {
         let container = &pod.containers[index];
-        let own_user = manifest.container_setting(container, "runAsUser").and_then(|v| tree.scalar(v));
+        let own_user = manifest.container_setting(container, "runAsUser");
         let own_non_root = manifest.bool_value(manifest.container_setting(container, "runAsNonRoot"));
-        let non_root = own_non_root.or(pod_non_root) == Some(true) || is_non_root_user(own_user.or(pod_user)) == Some(true);
+        let non_root = own_non_root.or(pod_non_root) == Some(true) || is_non_root_user(manifest, own_user.or(pod_user)) == Some(true);
         !non_root
     };
     let may_run_as_root = if pod.containers.is_empty() {
-        pod_non_root != Some(true) && is_non_root_user(pod_user) != Some(true)
+        pod_non_root != Some(true) && is_non_root_user(manifest, pod_user) != Some(true)
     } else {
         (0..pod.containers.len()).any(container_runs_as_root)
     };

@@ -11,6 +11,7 @@ use crate::rule::{Rule, RuleContext};
 
 use super::model::{Container, Manifest, PodSpec};
 use super::placement::{Editor, NewValue};
+use super::yaml::NodeId;
 use super::{with_editor_fix, WINDOWS_NOTE};
 
 pub struct PrivilegeEscalationAllowed;
@@ -37,6 +38,21 @@ pub(crate) fn adds_sys_admin(manifest: &Manifest, container: &Container) -> bool
     })
 }
 
+/// Returns why `allowPrivilegeEscalation: false` is wrong for a container, if it is: the API
+/// server rejects it on a privileged container or one that adds `SYS_ADMIN`, and a `privileged`
+/// value cinch cannot read may be either.
+fn no_escalation_conflict(manifest: &Manifest, container: &Container, _anchored: NodeId) -> Option<String> {
+    let setting = manifest.container_setting(container, "privileged");
+    match manifest.bool_value(setting) {
+        Some(true) => Some("that container is privileged, where the API server rejects `allowPrivilegeEscalation: false`".to_string()),
+        None if setting.is_some() => Some("that container's `privileged` value is not a boolean cinch can read".to_string()),
+        _ if adds_sys_admin(manifest, container) => {
+            Some("that container adds SYS_ADMIN, where the API server rejects `allowPrivilegeEscalation: false`".to_string())
+        }
+        _ => None,
+    }
+}
+
 fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) -> Option<Finding> {
     let setting = manifest.container_setting(container, "allowPrivilegeEscalation");
     let value = manifest.bool_value(setting);
@@ -44,7 +60,16 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         return None;
     }
     let label = manifest.container_label(pod, container);
-    let privileged = manifest.bool_value(manifest.container_setting(container, "privileged")) == Some(true);
+    let privileged_setting = manifest.container_setting(container, "privileged");
+    let privileged = manifest.bool_value(privileged_setting) == Some(true);
+    if let (Some(node), None) = (privileged_setting, manifest.bool_value(privileged_setting)) {
+        let written = &manifest.source.text[manifest.range(node)];
+        return Some(
+            Finding::new(ID, container.position.clone(), format!("{label} does not set `allowPrivilegeEscalation: false`")).with_note(format!(
+                "`privileged: {written}` is not a boolean cinch can read, and the API server rejects `allowPrivilegeEscalation: false` on a privileged container; not fixed automatically"
+            )),
+        );
+    }
     if privileged || adds_sys_admin(manifest, container) {
         let reason = if privileged { "it is privileged" } else { "it adds the SYS_ADMIN capability" };
         return Some(
@@ -59,6 +84,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         }
         let finding = finding.with_note("the setting looks deliberate: check whether the container runs setuid programs before accepting the fix");
         let mut editor = Editor::new(manifest);
+        editor.user_check = Some(no_escalation_conflict);
         editor.replace(node, "false");
         return Some(with_editor_fix(finding, manifest, Ok(editor), Applicability::Review));
     }
@@ -68,6 +94,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container) ->
         return Some(finding.with_note(WINDOWS_NOTE));
     }
     let mut editor = Editor::new(manifest);
+    editor.user_check = Some(no_escalation_conflict);
     let result = editor
         .ensure(container.node, &["securityContext"], vec![("allowPrivilegeEscalation", NewValue::Bool(false))])
         .map(|()| editor);

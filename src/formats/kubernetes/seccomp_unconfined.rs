@@ -77,11 +77,38 @@ fn check_pod(manifest: &Manifest, pod: &PodSpec, findings: &mut Vec<Finding>) {
         findings.push(finding.with_note(WINDOWS_NOTE));
         return;
     }
+    if let Some((key, value)) = conflicting_annotation(manifest, pod) {
+        let label = manifest.pod_label(pod);
+        let profile = tree.scalar(value).unwrap_or("");
+        findings.push(
+            Finding::new(ID, manifest.range(value), format!("{label} asks for the seccomp profile `{profile}` through the legacy annotation `{key}`"))
+                .with_note("the API server rejects a `seccompProfile` field that differs from the annotation, so no field is added; replace the annotation with a `securityContext.seccompProfile` and remove it"),
+        );
+        return;
+    }
     let mut editor = Editor::new(manifest);
     let result = editor
         .ensure(pod.node, &["securityContext", "seccompProfile"], vec![("type", NewValue::str("RuntimeDefault"))])
         .map(|()| editor);
     findings.push(with_editor_fix(finding, manifest, result, Applicability::Safe));
+}
+
+/// The legacy seccomp annotation on the pod and on each container.
+const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+
+/// Returns the first legacy seccomp annotation of the pod whose value is not the runtime's
+/// default profile, as (annotation name, value node). Both `runtime/default` and its old name
+/// `docker/default` mean `RuntimeDefault`.
+fn conflicting_annotation(manifest: &Manifest, pod: &PodSpec) -> Option<(String, NodeId)> {
+    let tree = &manifest.tree;
+    let annotations = tree.path(pod.template, &["metadata", "annotations"])?;
+    tree.entries(annotations).iter().find_map(|&(key, value)| {
+        let name = tree.scalar(key)?;
+        let seccomp = name == POD_ANNOTATION || name.starts_with(CONTAINER_ANNOTATION_PREFIX);
+        let default = tree.scalar(value).is_some_and(|v| v == "runtime/default" || v == "docker/default");
+        (seccomp && !default).then(|| (name.to_string(), tree.resolve(value)))
+    })
 }
 
 /// `RuntimeDefault` in the quotes of the value it replaces.

@@ -14,6 +14,7 @@ use crate::rule::{Rule, RuleContext};
 
 use super::model::{Container, Manifest, PodSpec};
 use super::placement::{Editor, NewValue};
+use super::yaml::NodeId;
 use super::{with_editor_fix, WINDOWS_NOTE};
 
 pub struct WritableRootFilesystem;
@@ -42,6 +43,23 @@ fn mounts_tmp(manifest: &Manifest, container: &Container) -> bool {
         .iter()
         .filter_map(|&mount| tree.get_str(tree.resolve(mount), "mountPath"))
         .any(|path| path.trim_end_matches('/') == "/tmp")
+}
+
+/// Returns why a read-only root filesystem is wrong for a container that shares the edited
+/// node `anchored`: it has no `/tmp` mount, and the fix adds one only to the container it is
+/// for. A container that merges or aliases that whole container and has no `volumeMounts` of
+/// its own inherits the new mount.
+fn lacks_tmp_mount(manifest: &Manifest, container: &Container, anchored: NodeId) -> Option<String> {
+    let tree = &manifest.tree;
+    if mounts_tmp(manifest, container) || manifest.bool_value(manifest.container_setting(container, "readOnlyRootFilesystem")) == Some(true) {
+        return None;
+    }
+    let whole_container = manifest.containers().any(|(_, other)| other.node == anchored);
+    let own_mounts = tree.entries(container.node).iter().any(|&(key, _)| tree.scalar(key) == Some("volumeMounts"));
+    if whole_container && !own_mounts {
+        return None;
+    }
+    Some("that container has no `/tmp` mount, which this fix adds only to the container it is for".to_string())
 }
 
 /// Picks the volume to mount at `/tmp`: `tmp`, or `tmp-1`, `tmp-2`... when a volume of that name
@@ -88,6 +106,7 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container, ap
     );
     let applicability = if value == Some(false) { Applicability::Review } else { applicability };
     let mut editor = Editor::new(manifest);
+    editor.user_check = Some(lacks_tmp_mount);
     let mut result = match (setting, value) {
         (Some(node), Some(false)) => {
             editor.replace(node, "true");
@@ -111,5 +130,9 @@ fn check_container(manifest: &Manifest, pod: &PodSpec, container: &Container, ap
             );
         }
     }
-    Some(with_editor_fix(finding, manifest, result.map(|()| editor), applicability))
+    let mut finding = with_editor_fix(finding, manifest, result.map(|()| editor), applicability);
+    if finding.fix.is_none() {
+        finding.notes.retain(|note| !note.starts_with("`/tmp` gets"));
+    }
+    Some(finding)
 }

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::rule::ParseError;
@@ -54,6 +54,8 @@ pub struct Node {
     pub anchor: Option<usize>,
     /// The collection that contains the node; `None` for a document's root.
     pub parent: Option<NodeId>,
+    /// The node's tag, with the standard `tag:yaml.org,2002:` prefix written as `!!` (`!!null`).
+    pub tag: Option<String>,
 }
 
 /// One YAML document of the stream.
@@ -160,12 +162,20 @@ impl Tree {
         self.get(map, key).and_then(|value| self.scalar(value))
     }
 
-    /// Returns whether `value` is a null: empty, `~` or `null` in plain style.
+    /// Returns whether `value` is a null: empty, `~` or `null` in plain style, with no tag.
     pub fn is_null(&self, id: NodeId) -> bool {
-        match &self.nodes[self.resolve(id)].kind {
-            NodeKind::Scalar { value, style: ScalarStyle::Plain } => matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"),
+        let node = &self.nodes[self.resolve(id)];
+        match &node.kind {
+            NodeKind::Scalar { value, style: ScalarStyle::Plain } if node.tag.is_none() => {
+                matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+            }
             _ => false,
         }
+    }
+
+    /// Returns the node's tag, aliases resolved.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.nodes[self.resolve(id)].tag.as_deref()
     }
 }
 
@@ -178,12 +188,29 @@ pub fn parse(source: &SourceFile) -> Result<Tree, ParseError> {
     let mut parser = Parser::new_from_str(&source.text);
     if let Err(error) = parser.load(&mut builder, true) {
         let offset = marker_offset(source, error.marker());
-        return Err(ParseError::at(offset, format!("invalid YAML: {}", error.info())));
+        return Err(ParseError::at(offset, syntax_message(source, offset, error.info())));
     }
     if let Some(error) = builder.error {
         return Err(error);
     }
     Ok(builder.tree)
+}
+
+/// The message for a syntax error that yaml-rust2 reports at `offset`. yaml-rust2 rejects a
+/// closing `]` or `}` of a multi-line flow collection at or left of its key's column, which
+/// libyaml-based loaders accept, so that message names the bracket and how to move it.
+fn syntax_message(source: &SourceFile, offset: usize, info: &str) -> String {
+    let bracket = source.text.as_bytes().get(offset).copied().filter(|b| matches!(b, b']' | b'}'));
+    match bracket {
+        Some(b) if info.contains("indentation") => {
+            let line = source.line_index(offset) + 1;
+            let bracket = b as char;
+            format!(
+                "invalid YAML: the closing `{bracket}` on line {line} is not indented past the key that holds its flow collection; cinch's YAML reader rejects this layout, so indent the `{bracket}` further"
+            )
+        }
+        _ => format!("invalid YAML: {info}"),
+    }
 }
 
 fn lone_carriage_return(text: &str) -> Option<usize> {
@@ -218,9 +245,10 @@ impl MarkedEventReceiver for Builder<'_> {
         let offset = marker_offset(self.source, &marker);
         match event {
             Event::DocumentStart => self.tree.documents.push(Document { root: None }),
-            Event::Scalar(value, style, anchor, _tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let id = self.scalar_node(value, style, line, marker.col(), offset);
                 self.remember_anchor(id, anchor);
+                self.set_tag(id, tag.as_ref());
                 self.attach(id);
             }
             Event::Alias(anchor) => {
@@ -231,17 +259,19 @@ impl MarkedEventReceiver for Builder<'_> {
                 self.tree.aliases.entry(anchor).or_default().push(id);
                 self.attach(id);
             }
-            Event::SequenceStart(anchor, _tag) => {
+            Event::SequenceStart(anchor, tag) => {
                 let flow = self.source.text.as_bytes().get(offset) == Some(&b'[');
                 let (offset, col) = if flow { (offset, marker.col()) } else { self.block_sequence_start(offset, line, marker.col()) };
                 let id = self.push_node(NodeKind::Sequence { items: Vec::new(), flow }, offset..offset, line, col, None);
                 self.remember_anchor(id, anchor);
+                self.set_tag(id, tag.as_ref());
                 self.open(Frame::Sequence { id });
             }
-            Event::MappingStart(anchor, _tag) => {
+            Event::MappingStart(anchor, tag) => {
                 let flow = self.source.text.as_bytes().get(offset) == Some(&b'{');
                 let id = self.push_node(NodeKind::Mapping { entries: Vec::new(), flow }, offset..offset, line, marker.col(), None);
                 self.remember_anchor(id, anchor);
+                self.set_tag(id, tag.as_ref());
                 self.open(Frame::Mapping { id, pending_key: None });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -263,7 +293,7 @@ impl Builder<'_> {
         let parent = self.stack.last().map(|frame| match frame {
             Frame::Mapping { id, .. } | Frame::Sequence { id } => *id,
         });
-        self.tree.nodes.push(Node { kind, span, line, col, anchor, parent });
+        self.tree.nodes.push(Node { kind, span, line, col, anchor, parent, tag: None });
         self.tree.nodes.len() - 1
     }
 
@@ -303,14 +333,43 @@ impl Builder<'_> {
         (start, col)
     }
 
+    /// Records a node's tag, and rejects a standard tag that does not fit the node: a mapping
+    /// or sequence under a scalar tag (`!!null`, `!!str`) or a scalar under `!!map` or `!!seq`.
+    /// Other YAML loaders refuse such a node, so a file with one is never accepted.
+    fn set_tag(&mut self, id: NodeId, tag: Option<&Tag>) {
+        let Some(tag) = tag else { return };
+        let name = if tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:" {
+            format!("!!{}", tag.suffix)
+        } else {
+            format!("{}{}", tag.handle, tag.suffix)
+        };
+        let fits = match (&self.tree.nodes[id].kind, name.strip_prefix("!!")) {
+            (_, None) => true,
+            (NodeKind::Mapping { .. }, Some(kind)) => matches!(kind, "map" | "omap" | "pairs" | "set"),
+            (NodeKind::Sequence { .. }, Some(kind)) => matches!(kind, "seq" | "omap" | "pairs"),
+            (_, Some(kind)) => !matches!(kind, "map" | "seq" | "omap" | "pairs" | "set"),
+        };
+        if !fits && self.error.is_none() {
+            let what = match self.tree.nodes[id].kind {
+                NodeKind::Mapping { .. } => "a mapping",
+                NodeKind::Sequence { .. } => "a sequence",
+                _ => "a scalar",
+            };
+            self.error = Some(ParseError::at(self.tree.nodes[id].span.start, format!("{what} carries the tag `{name}`, which does not fit it")));
+        }
+        self.tree.nodes[id].tag = Some(name);
+    }
+
     /// Rejects a mapping that repeats a key: the API server rejects such a manifest, and an
-    /// edit could not tell which entry counts.
+    /// edit could not tell which entry counts. A quoted and a plain key with the same text are
+    /// the same string, except when the plain one reads as a boolean, number or null.
     fn check_duplicate_keys(&mut self, id: NodeId) {
         let mut seen: HashMap<(&str, bool), NodeId> = HashMap::new();
         for &(key, _) in self.tree.entries(id) {
             let NodeKind::Scalar { value, style } = &self.tree.nodes[key].kind else { continue };
             let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-            if let Some(&first) = seen.get(&(value.as_str(), quoted)) {
+            let non_string = !quoted && plain_non_string(value);
+            if let Some(&first) = seen.get(&(value.as_str(), non_string)) {
                 let first_line = self.tree.nodes[first].line + 1;
                 self.error = Some(ParseError::at(
                     self.tree.nodes[key].span.start,
@@ -318,7 +377,7 @@ impl Builder<'_> {
                 ));
                 return;
             }
-            seen.insert((value.as_str(), quoted), key);
+            seen.insert((value.as_str(), non_string), key);
         }
     }
 
@@ -496,6 +555,49 @@ impl Builder<'_> {
             _ => None,
         })
     }
+}
+
+/// Returns whether a plain scalar reads as a null, a boolean or a number under the YAML 1.1
+/// rules that Kubernetes uses.
+fn plain_non_string(value: &str) -> bool {
+    matches!(value, "" | "~" | "null" | "Null" | "NULL") || yaml11_bool(value).is_some() || yaml11_int(value).is_some() || value.parse::<f64>().is_ok()
+}
+
+/// Reads a plain scalar as a boolean the way go-yaml v2 (under sigs.k8s.io/yaml) does.
+pub fn yaml11_bool(value: &str) -> Option<bool> {
+    match value {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a plain scalar as an integer the way go-yaml v2 does: an optional sign, `_` between
+/// digits, `0x` hexadecimal, `0b` binary, `0o` or a leading `0` octal.
+pub fn yaml11_int(value: &str) -> Option<i64> {
+    let (negative, rest) = match value.as_bytes().first() {
+        Some(b'-') => (true, &value[1..]),
+        Some(b'+') => (false, &value[1..]),
+        _ => (false, value),
+    };
+    let digits = rest.replace('_', "");
+    if digits.is_empty() || rest.starts_with('_') {
+        return None;
+    }
+    let parsed = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i64::from_str_radix(&digits[1..], 8).ok()
+    } else if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    };
+    parsed.map(|n| if negative { -n } else { n })
 }
 
 fn alias_name(text: &str, offset: usize) -> String {
@@ -743,6 +845,47 @@ mod tests {
         let error = parse(&SourceFile::new("t.yaml", "a: 1\nb: 2\na: 3\n")).unwrap_err();
         assert_eq!(error.offset, Some(10));
         assert!(error.message.contains("duplicate key `a`"), "{}", error.message);
+    }
+
+    #[test]
+    fn quoted_key_repeats_plain_key() {
+        let error = parse(&SourceFile::new("t.yaml", "a: 1\n\"a\": 2\n")).unwrap_err();
+        assert!(error.message.contains("duplicate key `a`"), "{}", error.message);
+        // A plain `true` is a boolean and a quoted one a string: two different keys.
+        assert!(parse(&SourceFile::new("t.yaml", "true: 1\n'true': 2\n")).is_ok());
+    }
+
+    #[test]
+    fn mapping_under_scalar_tag_is_rejected() {
+        let error = parse(&SourceFile::new("t.yaml", "a: !!null\n  b: 1\n")).unwrap_err();
+        assert!(error.message.contains("`!!null`"), "{}", error.message);
+        assert!(parse(&SourceFile::new("t.yaml", "a: !!str {b: 1}\n")).is_err());
+        assert!(parse(&SourceFile::new("t.yaml", "a: !!map x\n")).is_err());
+        let (_, tree) = tree("a: !!map {b: 1}\nc: !!null\nd: !custom [1]\n");
+        let root = tree.documents[0].root.unwrap();
+        assert_eq!(tree.tag(tree.get(root, "a").unwrap()), Some("!!map"));
+        let c = tree.get(root, "c").unwrap();
+        assert_eq!(tree.tag(c), Some("!!null"));
+        assert!(!tree.is_null(c));
+    }
+
+    #[test]
+    fn flow_close_left_of_key_is_named() {
+        let error = parse(&SourceFile::new("t.yaml", "s:\n  c:\n  - n: b\n    args: [\n      \"a\",\n    ]\n")).unwrap_err();
+        assert!(error.message.contains("closing `]` on line 6"), "{}", error.message);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_ints() {
+        for (text, value) in [("yes", true), ("On", true), ("Y", true), ("NO", false), ("off", false), ("n", false)] {
+            assert_eq!(yaml11_bool(text), Some(value), "{text}");
+        }
+        assert_eq!(yaml11_bool("yES"), None);
+        for (text, value) in [("0x0", 0), ("0o0", 0), ("00", 0), ("+0", 0), ("0x3E8", 1000), ("010", 8), ("1_000", 1000), ("-1", -1)] {
+            assert_eq!(yaml11_int(text), Some(value), "{text}");
+        }
+        assert_eq!(yaml11_int("1e3"), None);
+        assert_eq!(yaml11_int("0x"), None);
     }
 
     #[test]
