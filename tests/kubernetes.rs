@@ -825,3 +825,51 @@ fn damaged_fixtures_never_fail_internally() {
         }
     }
 }
+
+#[test]
+fn anchored_item_keys_line_up_with_anchor() {
+    let text = fixture("anchored_item.yaml");
+    let fixed = snapshot("anchored_item", "apps/anchored.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    // New keys line up with `&worker`, not with `name`, which yaml-rust2 would reject.
+    assert!(fixed.contains("    - &worker  name: worker-a\n      image: registry.example/worker:1\n      securityContext:\n"), "{fixed}");
+    assert!(fixed.contains("    - !!str name: worker-b\n      image: registry.example/worker:1\n      securityContext:\n        allowPrivilegeEscalation: false\n"), "{fixed}");
+    // A complex key leaves no known column: the container is reported without a fix.
+    assert!(fixed.contains("      : worker-c\n      image: registry.example/worker:1\n  volumes:\n"), "{fixed}");
+    let result = common::run("apps/anchored.yaml", &text, UID_CONFIG, FixMode::Unsafe);
+    for rule in ["K8S003", "K8S004", "K8S005"] {
+        let found = findings_of(&result, rule);
+        assert_eq!(found.len(), 1, "{rule}: {found:?}");
+        let (message, has_fix, notes) = &found[0];
+        assert!(message.contains("worker-c"), "{rule}: {message}");
+        assert!(!has_fix, "{rule}: {found:?}");
+        assert!(notes.iter().any(|n| n.starts_with("not fixed automatically")), "{rule}: {notes:?}");
+    }
+}
+
+#[test]
+fn flow_plain_keys_get_spaced_colon() {
+    let text = fixture("flow_mixed_keys.yaml");
+    let fixed = snapshot("flow_mixed_keys", "apps/mixed.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    // The container mixes plain and quoted keys: the new key is plain and followed by `: `.
+    assert!(fixed.contains("\n   volumeMounts: [\n"), "{fixed}");
+    // Every key of the pod spec is quoted: new keys there are quoted too.
+    assert!(fixed.contains("\"automountServiceAccountToken\": false"), "{fixed}");
+    assert!(!fixed.contains(":false"), "{fixed}");
+    assert!(!fixed.contains(":{"), "{fixed}");
+}
+
+#[test]
+fn flow_quoted_keys_stay_tight() {
+    let text = fixture("flow_quoted_keys.yaml");
+    let fixed = snapshot("flow_quoted_keys", "apps/tight.yaml", &text, UID_CONFIG, FixMode::Unsafe, &[]);
+    assert!(fixed.contains(r#""automountServiceAccountToken":false,"volumes":[{"name":"tmp","emptyDir":{}}]"#), "{fixed}");
+}
+
+#[test]
+fn flow_tight_plain_key_gets_space() {
+    // A tight colon after a quoted key does not carry over to a plain one.
+    let text = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{containers:[{\"name\":\"a\",\"image\":\"x\"}],\"hostPID\":false}}\n";
+    let config = "[rules]\nselect = [\"K8S006\"]\n";
+    let fixed = fix("apps/plain.yaml", text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains(",automountServiceAccountToken: false}"), "{fixed}");
+}

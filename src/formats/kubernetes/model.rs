@@ -360,7 +360,9 @@ fn measure_style(source: &SourceFile, tree: &Tree, nodes: &[super::yaml::Node], 
                 for &id in items {
                     let item = tree.node(id);
                     let dash_on_line = source.line_text(item.line).chars().nth(node.col) == Some('-');
-                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && dash_on_line && item.col > node.col {
+                    // An anchor or tag between the dash and the first key hides the distance, so it is not counted.
+                    let bare = || source.line_text(item.line).chars().skip(node.col + 1).take(item.col - node.col - 1).all(|c| c == ' ' || c == '\t');
+                    if matches!(item.kind, NodeKind::Mapping { flow: false, .. }) && dash_on_line && item.col > node.col && bare() {
                         *item_offsets.entry(item.col - node.col).or_insert(0) += 1;
                     }
                 }

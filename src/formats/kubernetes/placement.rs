@@ -7,7 +7,9 @@
 //! after the last item. New text copies the file: its indentation step, whether sequences
 //! are indented under their key, the distance from `-` to an item's first key, the quotes of
 //! neighbouring values, its line ending, and flow style inside flow collections (with JSON
-//! quoting in `.json` manifests and in flow mappings whose keys are double-quoted).
+//! quoting in `.json` manifests and in flow mappings whose keys are all double-quoted; a plain
+//! new key is always followed by `: `). New keys of a block mapping line up with its first key,
+//! or with the anchor or tag before that key on its line.
 //!
 //! An [`Editor`] collects the additions of one fix and renders one edit per mapping or sequence,
 //! so keys that go into the same place arrive together and in the order given.
@@ -135,14 +137,14 @@ impl<'m, 'a> Editor<'m, 'a> {
                 }
                 None => {
                     let nested = nest(&path[index + 1..], entries);
-                    self.insert(current, vec![(segment.to_string(), nested)]);
+                    self.insert(current, vec![(segment.to_string(), nested)])?;
                     return Ok(());
                 }
             }
         }
         let missing: Vec<(String, NewValue)> = entries.into_iter().filter(|(k, _)| tree.entry(current, k).is_none()).collect();
         if !missing.is_empty() {
-            self.insert(current, missing);
+            self.insert(current, missing)?;
         }
         Ok(())
     }
@@ -173,10 +175,7 @@ impl<'m, 'a> Editor<'m, 'a> {
                     Err(format!("`{key}` is not a list"))
                 }
             }
-            None => {
-                self.insert(map, vec![(key.to_string(), NewValue::List(vec![item]))]);
-                Ok(())
-            }
+            None => self.insert(map, vec![(key.to_string(), NewValue::List(vec![item]))]),
         }
     }
 
@@ -187,12 +186,16 @@ impl<'m, 'a> Editor<'m, 'a> {
         self.replacements.push(Edit::replace(span, text));
     }
 
-    fn insert(&mut self, map: NodeId, entries: Vec<(String, NewValue)>) {
+    fn insert(&mut self, map: NodeId, entries: Vec<(String, NewValue)>) -> Result<(), String> {
+        if !self.manifest.tree.is_flow(map) && block_key_start(self.manifest, map).is_none() {
+            return Err("text other than an anchor or tag precedes the first key of the mapping on its line, so no column for a new key is known to be valid".to_string());
+        }
         self.targets.push((map, self.root));
         match self.inserts.iter_mut().find(|(m, _)| *m == map) {
             Some((_, existing)) => merge_entries(existing, entries),
             None => self.inserts.push((map, entries)),
         }
+        Ok(())
     }
 
     fn fill(&mut self, key: NodeId, value: NodeId, new: NewValue) {
@@ -299,10 +302,24 @@ impl Renderer<'_, '_> {
         quotes.all(|q| q == Some(first)).then_some(first)
     }
 
+    /// Returns whether new keys of flow mapping `map` are double-quoted: in a JSON manifest, and
+    /// when every key of the mapping is.
     fn keys_quoted(&self, map: NodeId) -> bool {
         let tree = &self.manifest.tree;
+        let entries = tree.entries(map);
         self.style.json
-            || tree.entries(map).iter().any(|&(key, _)| matches!(tree.node(key).kind, NodeKind::Scalar { style: ScalarStyle::DoubleQuoted, .. }))
+            || (!entries.is_empty()
+                && entries.iter().all(|&(key, _)| matches!(tree.node(key).kind, NodeKind::Scalar { style: ScalarStyle::DoubleQuoted, .. })))
+    }
+
+    /// Returns the separator after a new flow key. Only a double-quoted key may be followed by a
+    /// `:` without a space: after a plain key, `key:value` reads as one plain scalar.
+    fn key_colon(&self, quoted_key: bool) -> &'static str {
+        if quoted_key {
+            self.colon.get()
+        } else {
+            ": "
+        }
     }
 
     fn scalar(&self, value: &NewValue, quote: Option<char>) -> String {
@@ -323,7 +340,7 @@ impl Renderer<'_, '_> {
             NewValue::Map(entries) if entries.is_empty() => "{}".to_string(),
             NewValue::Map(entries) => {
                 let inner: Vec<String> =
-                    entries.iter().map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys))).collect();
+                    entries.iter().map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.key_colon(quote_keys), self.inline(v, quote, quote_keys))).collect();
                 format!("{{{}}}", inner.join(self.comma.get()))
             }
             NewValue::FlowList(items) => {
@@ -347,7 +364,7 @@ impl Renderer<'_, '_> {
             NewValue::Map(entries) if !entries.is_empty() => {
                 let parts: Vec<String> = entries
                     .iter()
-                    .map(|(k, v)| format!("{inner}{}{}{}", key_text(k, quote_keys), self.colon.get(), self.pretty(v, &inner, quote, quote_keys)))
+                    .map(|(k, v)| format!("{inner}{}{}{}", key_text(k, quote_keys), self.key_colon(quote_keys), self.pretty(v, &inner, quote, quote_keys)))
                     .collect();
                 format!("{{{nl}{}{nl}{indent}}}", parts.join(&format!(",{nl}")))
             }
@@ -400,15 +417,16 @@ impl Renderer<'_, '_> {
 
     fn insert_into_mapping(&self, map: NodeId, entries: &[(String, NewValue)]) -> Vec<Edit> {
         let tree = &self.manifest.tree;
-        let node = tree.node(map);
         let quote = self.value_quote(map);
         if tree.is_flow(map) {
             return vec![self.insert_into_flow_mapping(map, entries, quote)];
         }
+        // `Editor::insert` takes no mapping without a known column.
+        let Some((start, col)) = block_key_start(self.manifest, map) else { return Vec::new() };
         let render = |group: &[&(String, NewValue)]| {
             let mut lines = Vec::new();
             for (key, value) in group {
-                self.block_lines(node.col, key, value, quote, &mut lines);
+                self.block_lines(col, key, value, quote, &mut lines);
             }
             lines
         };
@@ -433,7 +451,7 @@ impl Renderer<'_, '_> {
             edits.push(match anchor {
                 Some(entry) => self.lines_after(entry_end(entry), &lines),
                 // Every entry holds a block sequence: the new keys go before the first one.
-                None => self.lines_before_key(existing[0].0, node.col, &lines),
+                None => self.lines_before_key(existing[0].0, start, col, &lines),
             });
         }
         if !lists.is_empty() {
@@ -444,12 +462,14 @@ impl Renderer<'_, '_> {
         edits
     }
 
-    fn lines_before_key(&self, key: NodeId, col: usize, lines: &[String]) -> Edit {
+    /// Puts `lines` before the first key of a block mapping, whose text (with the anchor or tag
+    /// before it) starts at `start`.
+    fn lines_before_key(&self, key: NodeId, start: usize, col: usize, lines: &[String]) -> Edit {
         let source = self.manifest.source;
         let nl = self.nl();
         let key_node = self.manifest.tree.node(key);
         let line = key_node.line;
-        let before_key = &self.text()[source.line_start(line)..key_node.span.start];
+        let before_key = &self.text()[source.line_start(line)..start];
         if before_key.trim().is_empty() {
             let mut top = line;
             while top > 0 && source.line_text(top - 1).trim_start().starts_with('#') {
@@ -458,12 +478,13 @@ impl Renderer<'_, '_> {
             let text: String = lines.iter().map(|l| format!("{l}{nl}")).collect();
             return Edit::insert(source.line_start(top), text);
         }
-        // The key follows `- ` on its line: the new keys take its place and it moves down.
+        // The key follows `- ` on its line: the new keys take its place and it moves down with
+        // its anchor or tag.
         let mut text = lines.iter().map(String::as_str).collect::<Vec<_>>().join(nl);
         text = text.trim_start().to_string();
         text.push_str(nl);
         text.push_str(&" ".repeat(col));
-        Edit::insert(key_node.span.start, text)
+        Edit::insert(start, text)
     }
 
     fn insert_into_flow_mapping(&self, map: NodeId, entries: &[(String, NewValue)], quote: Option<char>) -> Edit {
@@ -483,7 +504,7 @@ impl Renderer<'_, '_> {
             }
             let inner: Vec<String> = entries
                 .iter()
-                .map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
+                .map(|(k, v)| format!("{}{}{}", key_text(k, quote_keys), self.key_colon(quote_keys), self.inline(v, quote, quote_keys)))
                 .collect();
             return Edit::insert(node.span.start + 1, inner.join(self.comma.get()));
         };
@@ -496,12 +517,12 @@ impl Renderer<'_, '_> {
             let nl = self.nl();
             entries
                 .iter()
-                .map(|(k, v)| format!(",{nl}{indent}{}{}{}", key_text(k, quote_keys), self.colon.get(), self.pretty(v, &indent, quote, quote_keys)))
+                .map(|(k, v)| format!(",{nl}{indent}{}{}{}", key_text(k, quote_keys), self.key_colon(quote_keys), self.pretty(v, &indent, quote, quote_keys)))
                 .collect()
         } else {
             entries
                 .iter()
-                .map(|(k, v)| format!("{}{}{}{}", self.comma.get(), key_text(k, quote_keys), self.colon.get(), self.inline(v, quote, quote_keys)))
+                .map(|(k, v)| format!("{}{}{}{}", self.comma.get(), key_text(k, quote_keys), self.key_colon(quote_keys), self.inline(v, quote, quote_keys)))
                 .collect()
         };
         self.reset_separators();
@@ -559,9 +580,11 @@ impl Renderer<'_, '_> {
         }
         let item_offset = existing
             .first()
-            .map(|&i| tree.node(i))
-            .filter(|item| item.line == node.line && item.col > node.col && matches!(item.kind, NodeKind::Mapping { .. }))
-            .map_or(self.style.item_offset, |item| item.col - node.col);
+            .copied()
+            .filter(|&i| tree.node(i).line == node.line && matches!(tree.node(i).kind, NodeKind::Mapping { flow: false, .. }))
+            .and_then(|i| block_key_start(self.manifest, i))
+            .filter(|&(_, col)| col > node.col)
+            .map_or(self.style.item_offset, |(_, col)| col - node.col);
         let mut lines = Vec::new();
         for item in items {
             self.item_lines(node.col, item_offset, item, quote, &mut lines);
@@ -638,16 +661,18 @@ impl Renderer<'_, '_> {
             colon_end += 1;
         }
         let style = self.style;
+        // The key's mapping may start with an anchor or tag before its first key (`- &a key:`).
+        let key_col = key_node.parent.and_then(|map| block_key_start(self.manifest, map)).map_or(key_node.col, |(_, col)| col.min(key_node.col));
         let mut lines = Vec::new();
         match new {
             NewValue::Map(children) => {
                 for (k, v) in children {
-                    self.block_lines(key_node.col + style.step, k, v, None, &mut lines);
+                    self.block_lines(key_col + style.step, k, v, None, &mut lines);
                 }
             }
             NewValue::List(items) => {
                 for item in items {
-                    self.item_lines(key_node.col + style.sequence_offset, style.item_offset, item, None, &mut lines);
+                    self.item_lines(key_col + style.sequence_offset, style.item_offset, item, None, &mut lines);
                 }
             }
             other => lines.push(format!(" {}", self.inline(other, None, false))),
@@ -692,4 +717,36 @@ fn quoted(text: &str, quote: char) -> String {
 /// quotes whatever the file's quoting habit is, so it is not counted.
 fn is_plain_literal(value: &str) -> bool {
     matches!(value, "" | "~" | "null" | "true" | "false" | "True" | "False" | "TRUE" | "FALSE") || value.parse::<f64>().is_ok()
+}
+
+/// Returns where the keys of block mapping `map` start: the byte offset and column of its first
+/// key, or of the node properties (an anchor `&a`, a tag `!t`) that precede that key on its
+/// line, as in `- &a name: x`. The later keys line up with those properties, and the properties
+/// belong to the first key. Returns `None` when other text precedes the first key on its line
+/// (a `?` complex key, for one), since no column is known to be valid then.
+pub(crate) fn block_key_start(manifest: &Manifest, map: NodeId) -> Option<(usize, usize)> {
+    let tree = &manifest.tree;
+    let source = manifest.source;
+    let &(first_key, _) = tree.entries(map).first()?;
+    let key = tree.node(first_key);
+    let line_start = source.line_start(key.line);
+    let prefix = source.text.get(line_start..key.span.start)?;
+    let bytes = prefix.as_bytes();
+    let mut at = 0;
+    loop {
+        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        if bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ' | b'\t')) {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    let properties = &prefix[at..];
+    if !properties.split_whitespace().all(|token| token.starts_with('&') || token.starts_with('!')) {
+        return None;
+    }
+    let col = if properties.is_empty() { key.col } else { prefix[..at].chars().count() };
+    Some((line_start + at, col))
 }
