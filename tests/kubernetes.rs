@@ -873,3 +873,11 @@ fn flow_tight_plain_key_gets_space() {
     let fixed = fix("apps/plain.yaml", text, config, FixMode::Unsafe, &[]);
     assert!(fixed.contains(",automountServiceAccountToken: false}"), "{fixed}");
 }
+
+#[test]
+fn anchored_lists_only_item_keeps_anchor_on_its_key() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - &lists  env:\n        - name: A\n          value: b\n";
+    let config = "[rules]\nselect = [\"K8S003\"]\n";
+    let fixed = fix("apps/lists.yaml", text, config, FixMode::Unsafe, &[]);
+    assert!(fixed.contains("    - securityContext:\n        allowPrivilegeEscalation: false\n      &lists  env:\n"), "{fixed}");
+}
