@@ -8,6 +8,23 @@
 use super::model::{header_key, Doc, Level};
 use super::parser::Context;
 
+/// Returns the `add_header` lines a level needs ([`lines_with_inherited`]). When the level's
+/// inheritance cannot be read only because the block that includes this snippet is not in the
+/// tree (`outer_unknown`), returns `new` alone with a note that makes the fix review-level.
+pub fn add_header_lines(doc: &Doc, chain: &[Level<'_>], merge: Option<&str>, new: &[String], outer_unknown: bool) -> Result<(Vec<String>, Option<String>), String> {
+    match lines_with_inherited(doc, chain, "add_header", merge, new) {
+        Ok(lines) => Ok((lines, None)),
+        Err(_) if outer_unknown => Ok((
+            new.to_vec(),
+            Some(format!(
+                "{}; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server",
+                doc.unknown_includer()
+            )),
+        )),
+        Err(reason) => Err(reason),
+    }
+}
+
 /// Returns the lines to add to the last level of `chain`: `new`, preceded by copies of the inherited
 /// `name` directives when the level declares none of its own. `Err` gives the reason the
 /// inherited set is unknown.

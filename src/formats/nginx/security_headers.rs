@@ -12,7 +12,7 @@ use crate::edit::{Edit, Fix};
 use crate::finding::Finding;
 use crate::rule::{Rule, RuleContext};
 
-use super::headers::{add_header_line, has_header, lines_with_inherited, more_set_headers, more_set_note};
+use super::headers::{add_header_line, add_header_lines, has_header, more_set_headers, more_set_note};
 use super::model::{block_name, header_key, Doc, Level};
 use super::parser::Context;
 
@@ -147,12 +147,13 @@ impl Rule<Doc> for SecurityHeaders {
                         if copied.len() == 1 { "" } else { "s" }
                     ));
                 }
-                let lines = match lines_with_inherited(doc, chain, "add_header", MERGE, &new) {
-                    Ok(lines) => lines,
-                    Err(_) if outer_unknown => {
-                        review = true;
-                        notes.push(format!("{}; a server that declares its first add_header stops inheriting that block's add_header lines, so copy any it has into this server", doc.unknown_includer()));
-                        new.clone()
+                let lines = match add_header_lines(doc, chain, MERGE, &new, outer_unknown) {
+                    Ok((lines, note)) => {
+                        if let Some(note) = note {
+                            review = true;
+                            notes.push(note);
+                        }
+                        lines
                     }
                     Err(reason) => {
                         findings.push(
