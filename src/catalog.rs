@@ -40,8 +40,8 @@ pub struct RuleDoc {
     pub references: Vec<String>,
 }
 
-/// Every rule's documentation, sorted by id. A TOML that does not parse is a build defect, caught
-/// by the catalog test; here it is skipped so one bad file cannot take `cinch` down.
+/// Returns every rule's documentation, sorted by id. A TOML that does not parse is a build defect
+/// that the catalog test catches. Here it is skipped, so one bad file cannot take `cinch` down.
 pub fn docs() -> &'static [RuleDoc] {
     static DOCS: OnceLock<Vec<RuleDoc>> = OnceLock::new();
     DOCS.get_or_init(|| {

@@ -34,7 +34,7 @@ pub struct ProjectContext {
     /// Walked directories, as normalized paths.
     dirs: BTreeSet<PathBuf>,
     /// Symbolic links met by the walk (normalized path) whose target is an indexed file, mapped to
-    /// that file's path as walked. The walk never follows links; this only tells where one points.
+    /// that file's path as walked. The walk never follows links, so this only records where one points.
     links: BTreeMap<PathBuf, PathBuf>,
     /// Symbolic links met by the walk whose target is not an indexed file (normalized paths).
     unresolved_links: BTreeSet<PathBuf>,
@@ -42,7 +42,7 @@ pub struct ProjectContext {
 }
 
 impl ProjectContext {
-    /// An empty context, as for standard input.
+    /// Returns an empty context, as for standard input.
     pub fn empty() -> Self {
         ProjectContext::default()
     }
@@ -91,7 +91,7 @@ impl ProjectContext {
         self.links.iter().filter(move |(link, _)| link.parent() == Some(dir.as_path())).map(|(link, target)| (link.as_path(), target.as_path()))
     }
 
-    /// The directories and files the run was started on.
+    /// Returns the directories and files the run was started on.
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
     }
@@ -104,17 +104,17 @@ impl ProjectContext {
         self.files.get(path).map(|file| &*file.source)
     }
 
-    /// Every indexed file, sorted by path.
+    /// Returns every indexed file, sorted by path.
     pub fn files(&self) -> impl Iterator<Item = (&Path, &ContextFile)> {
         self.files.iter().map(|(path, file)| (path.as_path(), file))
     }
 
-    /// The indexed files directly inside `dir`, sorted by path.
+    /// Returns the indexed files directly inside `dir`, sorted by path.
     pub fn files_in_dir<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = (&'a Path, &'a ContextFile)> + 'a {
         self.files().filter(move |(path, _)| path.parent() == Some(dir))
     }
 
-    /// The indexed files of `kind`, sorted by path.
+    /// Returns the indexed files of `kind`, sorted by path.
     pub fn files_of_kind(&self, kind: FileKind) -> impl Iterator<Item = (&Path, &ContextFile)> {
         self.files().filter(move |(_, file)| file.kind == Some(kind))
     }

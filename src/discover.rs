@@ -2,7 +2,7 @@
 //! honours `.gitignore` and `.ignore` even outside a git repository. Each file's kind comes from its
 //! name, and files that no format checks but rules may read are listed for the project context.
 //!
-//! Explicit file arguments are always read, whatever the ignore files say. A walk never follows
+//! Explicit file arguments are always read, even when an ignore file lists them. A walk never follows
 //! symbolic links, so it cannot leave the roots it was given.
 
 use std::path::{Path, PathBuf};

@@ -119,7 +119,7 @@ pub struct PassPlan {
 }
 
 /// Chooses the fixes of one pass. `fixes` pairs each fix with its rule's position in the catalog.
-/// Fixes are taken in order of their first edit, ties broken by catalog position; a fix that
+/// Fixes are taken in order of their first edit, ties broken by catalog position. A fix that
 /// overlaps an edit already taken waits for the next pass. An edit identical to one already taken
 /// counts as applied, so two rules asking for the same text get it once.
 pub fn plan_pass(text: &str, fixes: &[(usize, &Fix)]) -> PassPlan {
@@ -127,7 +127,7 @@ pub fn plan_pass(text: &str, fixes: &[(usize, &Fix)]) -> PassPlan {
     order.sort_by_key(|&i| (fixes[i].1.start(), fixes[i].0, i));
 
     // Taken edits by start offset. They never overlap one another, so an edit can only conflict
-    // with the last one starting at or before its start, or with those starting inside it; this
+    // with the last one starting at or before its start, or with those starting inside it. That
     // keeps a pass over many fixes close to linear.
     let mut taken: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let mut plan = PassPlan::default();

@@ -1,4 +1,4 @@
-//! What a rule reports: a rule id, where the problem sits, a message, and an optional fix.
+//! The finding a rule reports: a rule id, where the problem sits, a message, and an optional fix.
 
 use std::ops::Range;
 
@@ -43,7 +43,7 @@ impl Finding {
         self
     }
 
-    /// Marks the finding as fixable once `key` is set in cinch.toml; adds a note that says so.
+    /// Marks the finding as fixable once `key` is set in cinch.toml, and adds a note naming the key.
     pub fn needs_config(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
         self.notes.push(format!("set `{key}` in cinch.toml to let cinch fix this"));

@@ -28,8 +28,9 @@ allowed_origins = ["https://app.example.com"]
 fs_group = 10001
 "#;
 
-/// Checks the whole pipeline on `data` (first byte: the format; the rest: the file): no panic, no
-/// internal error, the fixed output parses again, and a second run changes nothing.
+/// Checks the whole pipeline on `data`, whose first byte picks the format and the rest is the file.
+/// Nothing may panic or report an internal error, the fixed output must parse again, and a second
+/// run must change nothing.
 pub fn pipeline(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else { return };
     let Ok(text) = std::str::from_utf8(rest) else { return };

@@ -31,7 +31,7 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// The name used in messages, in `transforms/*.toml` (`format = "..."`) and in `--stdin-filename`
+    /// Returns the name used in messages, in `transforms/*.toml` (`format = "..."`) and in `--stdin-filename`
     /// help.
     pub fn name(self) -> &'static str {
         match self {

@@ -20,7 +20,7 @@ static POSTGRESQL_CONF: postgres::PostgresqlConfFormat = postgres::PostgresqlCon
 static JAVASCRIPT: javascript::JavaScriptFormat = javascript::JavaScriptFormat;
 static CSHARP: csharp::CSharpFormat = csharp::CSharpFormat;
 
-/// Every format, in catalog order: the order of `cinch rules` and of tie-breaks between fixes.
+/// Returns every format, in catalog order: the order of `cinch rules` and of tie-breaks between fixes.
 pub fn all() -> [&'static dyn Format; 7] {
     [&DOCKERFILE, &KUBERNETES, &NGINX, &PG_HBA, &POSTGRESQL_CONF, &JAVASCRIPT, &CSHARP]
 }
@@ -48,7 +48,7 @@ pub fn is_context_file(path: &Path) -> bool {
     dockerfile::is_context_file(path) || nginx::is_context_file(path) || postgres::is_context_file(path) || kubernetes::is_context_file(path)
 }
 
-/// Every registered rule id with its format, in catalog order.
+/// Returns every registered rule id with its format, in catalog order.
 pub fn rule_ids() -> Vec<(&'static str, FileKind)> {
     all().into_iter().flat_map(|format| format.rule_ids().into_iter().map(move |id| (id, format.kind()))).collect()
 }
@@ -58,12 +58,12 @@ pub fn catalog_index(id: &str) -> usize {
     rule_ids().iter().position(|(known, _)| *known == id).unwrap_or(usize::MAX)
 }
 
-/// The file name of `path` as text, or an empty string.
+/// Returns the file name of `path` as text, or an empty string.
 pub(crate) fn file_name(path: &Path) -> &str {
     path.file_name().and_then(|name| name.to_str()).unwrap_or("")
 }
 
-/// Whether any directory component of `path` satisfies `predicate`.
+/// Returns true when any directory component of `path` satisfies `predicate`.
 pub(crate) fn has_dir(path: &Path, predicate: impl Fn(&str) -> bool) -> bool {
     path.parent()
         .map(|parent| parent.components().any(|c| c.as_os_str().to_str().is_some_and(&predicate)))

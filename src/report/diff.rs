@@ -41,8 +41,8 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
     }
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
-    // Patience anchors on lines that occur once, which keeps large files with many changes fast;
-    // past the deadline `similar` returns a coarser diff that is still correct.
+    // Patience anchors on lines that occur once, which keeps large files with many changes fast.
+    // Past the deadline `similar` returns a coarser diff that is still correct.
     let deadline = Instant::now() + DIFF_DEADLINE;
     let ops = capture_diff_deadline(Algorithm::Patience, &old_lines, 0..old_lines.len(), &new_lines, 0..new_lines.len(), Some(deadline));
 

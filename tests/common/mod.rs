@@ -44,7 +44,7 @@ pub fn run(path: &str, text: &str, config: &str, mode: FixMode) -> FileResult {
     run_in(path, text, config, mode, &[])
 }
 
-/// The text after fixes (the input when nothing changed).
+/// Returns the text after fixes (the input when nothing changed).
 pub fn fixed_text(result: &FileResult) -> String {
     result.fixed.clone().unwrap_or_else(|| result.original.as_ref().map(|s| s.text.clone()).unwrap_or_default())
 }

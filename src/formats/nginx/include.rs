@@ -115,10 +115,8 @@ pub fn resolve_pattern(project: &ProjectContext, file: &Path, pattern: &str) -> 
 }
 
 /// Returns the walked files that `pattern`, written in `file`, includes, or `None` when it cannot
-/// be resolved. The walk does not follow symbolic links, so when the tree has no match the
-/// pattern is also tried on disk: a link whose target is a walked file (Debian's
-/// `sites-enabled/default` pointing to `sites-available/default`) stands for that file, and a
-/// glob in a directory that exists but holds no match includes nothing, as nginx accepts it.
+/// be resolved. When no walked file matches, the walk's links and directories are tried next
+/// ([`resolve_through_links`]).
 pub fn resolve(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     let found = resolve_in_tree(project, file, pattern);
     if !found.is_empty() {
@@ -147,10 +145,10 @@ fn candidates(index: &FileIndex, file: &Path, pattern: &str) -> Vec<PathBuf> {
 }
 
 /// Resolves `pattern` through the walk's symbolic links and directories when no walked file
-/// matches it: a link whose target is a walked file stands for that file (Debian's
-/// `sites-enabled/default` pointing to `sites-available/default`), and a glob in a walked
-/// directory that matches nothing resolves to nothing, as nginx allows. Returns `None` when the
-/// pattern stays unresolved. The facts come from the project context; nothing here reads the disk.
+/// matches it. A link whose target is a walked file stands for that file (Debian's
+/// `sites-enabled/default` pointing to `sites-available/default`). A glob in a walked directory
+/// that matches nothing resolves to nothing, as nginx allows. Returns `None` when the pattern
+/// stays unresolved. The facts come from the project context, so nothing here reads the disk.
 fn resolve_through_links(project: &ProjectContext, file: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     let index = file_index(project);
     let own = normalize(file);
@@ -172,8 +170,8 @@ fn resolve_through_links(project: &ProjectContext, file: &Path, pattern: &str) -
         }
         let Ok(glob) = GlobBuilder::new(&candidate.to_string_lossy()).literal_separator(true).build() else { continue };
         let matcher = glob.compile_matcher();
-        // Walked files matched the pattern already (or it would not come here), so only links
-        // remain; a matching link whose target is outside the tree leaves the pattern unresolved.
+        // No walked file matched the pattern, so only links remain. A matching link whose target
+        // is outside the tree leaves the pattern unresolved.
         let mut targets = Vec::new();
         for (link, target) in project.links_in_dir(dir) {
             if matcher.is_match(link) {
